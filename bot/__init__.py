@@ -1,0 +1,1 @@
+"""The imageko support desk hub: channels, conversation router, tickets and agent console."""

@@ -1,0 +1,59 @@
+"""The app factory: wires settings, storage, Redis, the Rasa client and the routers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from bot import actions_endpoint, api, health
+from bot import lang as language
+from bot.db import create_engine, session_factory
+from bot.errors import install_error_handlers
+from bot.rasa_client import RasaClient
+from bot.router import ConversationRouter
+from bot.settings import Settings, load_settings
+from bot.store import ConversationStore
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the hub. Nothing connects until the app starts (its lifespan)."""
+    settings = settings or load_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.effective_database_url)
+        http = httpx.AsyncClient()
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        store = ConversationStore(session_factory(engine))
+        rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
+        app.state.engine = engine
+        app.state.redis = redis
+        app.state.rasa = rasa
+        app.state.store = store
+        app.state.router = ConversationRouter(store, rasa)
+        app.state.action_executor = actions_endpoint.create_executor()
+        await asyncio.to_thread(language.warm_up)
+        try:
+            yield
+        finally:
+            await http.aclose()
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(title="imageko support desk", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api.router)
+    app.include_router(actions_endpoint.router)
+    return app

@@ -1,0 +1,91 @@
+"""The one error hierarchy of the desk, and its single mapping to HTTP responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class DeskError(Exception):
+    """Base of every error the desk reports to a caller: a stable code and a human message."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        """The JSON error body: `{"error": {"code", "message", ...details}}`."""
+        return {"error": {"code": self.code, "message": self.message, **self.details}}
+
+
+class BadRequest(DeskError):
+    """The request cannot be read (malformed JSON, invalid UTF-8, wrong shape)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(DeskError):
+    """No such resource or route."""
+
+    status = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(DeskError):
+    """A message or body above the configured size limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class InvalidField(DeskError):
+    """The request is readable but a field is missing or invalid."""
+
+    status = 422
+    code = "invalid_field"
+
+
+class AssistantUnavailable(DeskError):
+    """The Rasa server did not answer; the inbound message is stored regardless."""
+
+    status = 503
+    code = "assistant_unavailable"
+
+
+def _json(error: DeskError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to the one JSON error shape, in this one place."""
+
+    async def on_desk_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DeskError)
+        return _json(exc)
+
+    async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return _json(InvalidField(f"{where}: {first.get('msg', 'invalid')}", field=where))
+
+    async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        error = DeskError(str(exc.detail), code="not_found" if exc.status_code == 404 else "http")
+        error.status = exc.status_code
+        return _json(error)
+
+    app.add_exception_handler(DeskError, on_desk_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

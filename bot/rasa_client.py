@@ -1,0 +1,68 @@
+"""The hub's client of the Rasa server: its REST channel and its HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.errors import AssistantUnavailable
+from channels.base import Button, OutboundMessage
+
+
+def reply_from_rasa(conversation_id: str, item: dict[str, Any]) -> OutboundMessage:
+    """Convert one REST-channel reply (`text`, `buttons`, `image`, `custom`) to our model."""
+    buttons = tuple(
+        Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+        for b in item.get("buttons") or ()
+    )
+    custom = item.get("custom")
+    return OutboundMessage(
+        conversation_id=conversation_id,
+        text=str(item.get("text") or ""),
+        buttons=buttons,
+        image=item.get("image"),
+        custom=custom if isinstance(custom, dict) else None,
+    )
+
+
+class RasaClient:
+    """Talks to one Rasa server; network I/O goes through the injected `httpx.AsyncClient`."""
+
+    def __init__(self, base_url: str, http: httpx.AsyncClient, timeout_s: float) -> None:
+        self._base = base_url.rstrip("/")
+        self._http = http
+        self._timeout = timeout_s
+
+    async def send(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[OutboundMessage]:
+        """Hand one customer message to the assistant and return its replies."""
+        body = {"sender": conversation_id, "message": text, "metadata": metadata}
+        try:
+            response = await self._http.post(
+                f"{self._base}/webhooks/rest/webhook", json=body, timeout=self._timeout
+            )
+            response.raise_for_status()
+            items = response.json()
+        except httpx.TimeoutException as exc:
+            raise AssistantUnavailable(
+                f"the assistant did not answer within {self._timeout:g} s; "
+                "your message is saved and will be answered"
+            ) from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AssistantUnavailable(
+                "the assistant is unreachable right now; your message is saved and will be answered"
+            ) from exc
+        if not isinstance(items, list):
+            raise AssistantUnavailable("the assistant answered with an unexpected body")
+        return [reply_from_rasa(conversation_id, item) for item in items if isinstance(item, dict)]
+
+    async def status(self) -> dict[str, Any]:
+        """Rasa's `/status`: raises unless the server is up with a model loaded."""
+        response = await self._http.get(f"{self._base}/status", timeout=2.0)
+        response.raise_for_status()
+        status: dict[str, Any] = response.json()
+        if not status.get("model_file"):
+            raise RuntimeError("Rasa is up but has no model loaded")
+        return status

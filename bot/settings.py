@@ -1,0 +1,39 @@
+"""The one settings object: every secret and knob comes from the environment (or `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings of the hub and the launcher; field names are the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file under var/."
+    )
+    redis_url: str = Field(default="", description="Empty: the launcher starts an embedded server.")
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = Field(default=30.0, gt=0)
+    hub_host: str = "127.0.0.1"
+    hub_port: int = Field(default=8000, ge=0, le=65535)
+    rasa_port: int = Field(default=5005, ge=0, le=65535)
+    max_text_bytes: int = Field(default=4096, gt=0)
+    log_level: str = "info"
+    var_dir: Path = PROJECT_ROOT / "var"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or the default SQLite file under `var_dir`."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'imageko.db'}"
+
+
+def load_settings() -> Settings:
+    """Read the settings now (never at import time, so tests and the launcher can set the env)."""
+    return Settings()
