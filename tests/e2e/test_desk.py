@@ -1,0 +1,166 @@
+"""`make run` end to end: the real launcher starts Rasa, the hub and an embedded Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from bot.launcher import free_port
+from bot.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+READY_TIMEOUT_S = 240
+
+
+def greeting(lang: str) -> str:
+    """The domain's `utter_greet` variation for `lang` (English is the unconditioned one)."""
+    variations = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
+    for variation in variations["utter_greet"]:
+        values = [c["value"] for c in variation.get("condition", [])]
+        if values == [lang] or (not values and lang == "en"):
+            return str(variation["text"])
+    raise AssertionError(f"no greeting for {lang}")
+
+
+def _start_time(pid: int) -> str | None:
+    """Start time of a live process (None if gone or a zombie): tells a reused pid apart."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid`."""
+    found: set[int] = set()
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = [int(kid) for kid in children.read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for kid in kids:
+            found |= {kid} | descendants(kid)
+    return found
+
+
+def processes_marked(marker: str) -> set[int]:
+    """Live processes whose environment carries `marker` (children inherit it, unless they
+    overwrite their environ block for a process title, as Valkey does)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker.encode() in (proc / "environ").read_bytes():
+                found.add(int(proc.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return {pid for pid in found if _start_time(pid) is not None}
+
+
+@dataclass
+class RunningDesk:
+    process: subprocess.Popen[bytes]
+    url: str
+    marker: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
+    tmp = tmp_path_factory.mktemp("desk")
+    marker = f"IMAGEKO_E2E_{uuid.uuid4().hex}"
+    hub_port = free_port()
+    env = {
+        **os.environ,
+        "HUB_PORT": str(hub_port),
+        "RASA_PORT": str(free_port()),
+        "REDIS_URL": "",  # the launcher must start its embedded server
+        "DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
+        "VAR_DIR": str(tmp / "var"),
+        marker: "1",
+    }
+    log = tmp / "desk.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log)
+    try:
+        _wait_ready(running)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_ready(desk: RunningDesk) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if desk.process.poll() is not None:
+            pytest.fail(f"the desk exited early:\n{desk.log.read_text()[-3000:]}")
+        if "the desk is ready" in desk.log.read_text():  # the banner a person waits for
+            return
+        time.sleep(0.5)
+    pytest.fail(f"not ready in {READY_TIMEOUT_S} s:\n{desk.log.read_text()[-3000:]}")
+
+
+def test_readyz_sees_rasa_database_and_embedded_redis(desk: RunningDesk) -> None:
+    # The banner comes after every process passed its own readiness check.
+    body = httpx.get(f"{desk.url}/readyz", timeout=5).json()
+    assert body == {"status": "ready", "checks": {"rasa": "ok", "database": "ok", "redis": "ok"}}
+    assert "(embedded)" in desk.log.read_text()
+
+
+@pytest.mark.parametrize(("text", "lang"), [("hello", "en"), ("hola", "es"), ("bonjour", "fr")])
+def test_greetings_are_answered_in_the_customer_language(
+    desk: RunningDesk, text: str, lang: str
+) -> None:
+    conversation = f"e2e-{lang}"
+    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
+    response = httpx.post(url, json={"text": text}, timeout=30)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["lang"] == lang
+    assert [reply["text"] for reply in body["replies"]] == [greeting(lang)]
+
+    history = httpx.get(url, timeout=5).json()
+    assert [(m["direction"], m["sender"], m["text"], m["status"]) for m in history] == [
+        ("inbound", "customer", text, "processed"),
+        ("outbound", "bot", greeting(lang), "sent"),
+    ]
+
+
+def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:
+    launched = {desk.process.pid} | descendants(desk.process.pid) | processes_marked(desk.marker)
+    assert len(launched) >= 4  # launcher, redis, rasa, hub
+    started = {pid: _start_time(pid) for pid in launched}
+    desk.process.send_signal(signal.SIGINT)
+    assert desk.process.wait(60) == 0
+
+    def left() -> set[int]:
+        return {pid for pid, at in started.items() if at is not None and _start_time(pid) == at}
+
+    deadline = time.monotonic() + 5
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left() == set()
+    assert processes_marked(desk.marker) == set()

@@ -1,0 +1,96 @@
+"""The REST endpoint through the whole app: storage first, errors named, Rasa outages survived."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bot.db.models import MessageStatus
+from bot.store import ConversationStore
+
+URL = "/api/v1/conversations/{}/messages"
+
+
+def _store(app: FastAPI) -> ConversationStore:
+    store: ConversationStore = app.state.store
+    return store
+
+
+async def test_with_rasa_down_the_message_is_stored_and_503_explains(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    response = await client.post(URL.format("new-conv"), json={"text": "hola"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "assistant_unavailable"
+    (stored,) = await _store(app).history("new-conv")  # a new id created the conversation
+    assert (stored.text, stored.lang, stored.status) == ("hola", "es", MessageStatus.FAILED)
+    assert stored.error
+
+
+async def test_declared_language_wins_over_detection(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await client.post(URL.format("c1"), json={"text": "hello", "lang": "fr"})
+    (stored,) = await _store(app).history("c1")
+    assert stored.lang == "fr"
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b'{"text": "hi"', 400, "malformed_json"),
+        (b'{"text": "\xc3\x28"}', 400, "invalid_utf8"),
+        (b"{}", 422, "missing_text"),
+        (b'{"text": "   "}', 422, "empty_text"),
+        (b'{"text": "' + b"a" * 4097 + b'"}', 413, "text_too_long"),
+    ],
+)
+async def test_bad_input_is_refused_with_a_named_error_and_nothing_stored(
+    client: httpx.AsyncClient, app: FastAPI, content: bytes, status: int, code: str
+) -> None:
+    response = await client.post(
+        URL.format("c2"), content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+    assert await _store(app).history("c2") == []
+
+
+async def test_invalid_conversation_id_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(URL.format("has%20space"), json={"text": "hi"})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "path.conversation_id"
+
+
+async def test_unknown_route_uses_the_same_error_shape(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_history_lists_stored_messages(client: httpx.AsyncClient) -> None:
+    await client.post(URL.format("c3"), json={"text": "first"})
+    await client.post(URL.format("c3"), json={"text": "second"})
+    history = (await client.get(URL.format("c3"))).json()
+    assert [(m["direction"], m["text"]) for m in history] == [
+        ("inbound", "first"),
+        ("inbound", "second"),
+    ]
+    assert history[0]["created_at"].endswith("+00:00")
+
+
+async def test_healthz_is_alive_even_when_dependencies_are_down(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_readyz_names_the_failing_dependency(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["rasa"].startswith("error")
+    assert (checks["database"], checks["redis"]) == ("ok", "ok")
