@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
 import sys
@@ -46,6 +47,7 @@ class Supervisor:
         self._grace_s = grace_s
         self._running: list[_Running] = []
         self._width = 6
+        self._out_open = True
 
     @property
     def pids(self) -> dict[str, int]:
@@ -53,9 +55,18 @@ class Supervisor:
         return {r.spec.name: r.process.pid for r in self._running}
 
     def log(self, name: str, line: str) -> None:
-        """Write one line of the combined log, prefixed with its process name."""
-        self._out.write(f"{name:<{self._width}}| {line}\n")
-        self._out.flush()
+        """Write one line of the combined log, prefixed with its process name.
+
+        A log that went away (`make run | tee` after Ctrl-C, a closed terminal) is dropped:
+        losing log lines must never stop us from stopping the processes.
+        """
+        if not self._out_open:
+            return
+        try:
+            self._out.write(f"{name:<{self._width}}| {line}\n")
+            self._out.flush()
+        except (OSError, ValueError):
+            self._out_open = False
 
     async def start(self, spec: ProcessSpec) -> None:
         """Start `spec`, stream its output into the combined log, and wait until it is ready."""
@@ -68,6 +79,7 @@ class Supervisor:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # own group: a terminal's Ctrl-C reaches us, not them
+            preexec_fn=_die_with_parent,
         )
         pump = asyncio.create_task(self._pump(spec.name, process))
         self._running.append(_Running(spec, process, pump))
@@ -122,6 +134,13 @@ class Supervisor:
         await process.wait()
         with contextlib.suppress(asyncio.CancelledError):
             await running.pump
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed if the supervisor dies without stopping us."""
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.settings import PROJECT_ROOT
 from bot.supervisor import ProcessFailed, ProcessSpec, Supervisor
 
 
@@ -92,3 +97,48 @@ async def test_wait_any_exit_names_the_process_that_died() -> None:
     await supervisor.start(ProcessSpec("short", python("pass")))
     assert await supervisor.wait_any_exit() == "short"
     await supervisor.stop()
+
+
+async def test_a_vanished_log_does_not_stop_the_shutdown() -> None:
+    # `make run | tee` after Ctrl-C: tee is gone, every write to the log raises EPIPE.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    out = os.fdopen(write_end, "w")
+    supervisor = Supervisor(out, grace_s=0.5)
+    chatter = "import time\nwhile True:\n    print('line', flush=True)\n    time.sleep(0.01)"
+    await supervisor.start(ProcessSpec("chatty", python(chatter)))
+    pid = supervisor.pids["chatty"]
+    await asyncio.sleep(0.2)  # let the pump hit the broken pipe
+    supervisor.log("desk", "stopping…")
+    await supervisor.stop()
+    assert not alive(pid)
+
+
+def test_children_die_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    script = (
+        "import asyncio, io, sys\n"
+        "from bot.supervisor import ProcessSpec, Supervisor\n"
+        "async def main():\n"
+        "    supervisor = Supervisor(io.StringIO())\n"
+        "    await supervisor.start(ProcessSpec('sleeper', ['sleep', '60']))\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(supervisor.pids['sleeper']))\n"
+        "    await asyncio.sleep(60)\n"
+        "asyncio.run(main())\n"
+    )
+    launcher = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while not (pid_file.exists() and pid_file.read_text()):
+            assert time.monotonic() < deadline, "the supervisor did not start its child"
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        assert alive(child)
+        launcher.kill()  # no cleanup runs: only the kernel can take the child down
+        launcher.wait(10)
+        deadline = time.monotonic() + 5
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(child)
+    finally:
+        launcher.kill()
