@@ -1,0 +1,1 @@
+"""The knowledge base: help-centre articles, their hybrid index, and the retriever."""

@@ -1,0 +1,1 @@
+"""Triage: the support policy as data, and (later) the SLA clock."""
