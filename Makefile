@@ -18,15 +18,15 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit env model lock clean
+.PHONY: help run test lint typecheck unit env model kb kb-calibrate eval-kb bench-kb lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: env $(MODEL)  ## start the whole desk (embedded Redis, Rasa, hub); Ctrl-C stops it
+run: env $(MODEL) kb  ## start the whole desk (embedded Redis, Rasa, hub); Ctrl-C stops it
 	$(PY) -m bot run
 
-test: env $(MODEL) lint typecheck  ## lint, type-check, then every test (unit, storage, e2e)
+test: env $(MODEL) kb lint typecheck  ## lint, type-check, then every test (unit, storage, e2e)
 	$(PY) -m pytest
 
 lint: env  ## ruff
@@ -42,6 +42,18 @@ unit: env  ## the fast tests only (no stack start)
 env: $(VENV)/.installed $(VENV_RASA)/.installed  ## both Python environments
 
 model: $(MODEL)  ## the Rasa model (retrained when config, domain or training data change)
+
+kb: env  ## the help-centre index (re-embeds only changed articles; fast when nothing changed)
+	$(PY) -m bot.kb build
+
+kb-calibrate: kb  ## choose fusion weights and thresholds on the validation split
+	$(PY) -m bot.kb calibrate
+
+eval-kb: kb  ## recall@1/@3, MRR, rejection, latency (DOCS=docs.jsonl QUERIES=queries.jsonl for outside data)
+	$(PY) -m bot.kb eval $(if $(DOCS),--docs "$(DOCS)") $(if $(QUERIES),--queries "$(QUERIES)")
+
+bench-kb: kb  ## latency at 1 and 8 callers, build time, 10^5/10^6-chunk scale runs
+	$(PY) -m bench.kb
 
 $(VENV)/.installed: requirements/hub.lock scripts/find-python
 	rm -rf $(VENV)

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     rasa_port: int = Field(default=5005, ge=0, le=65535)
     max_text_bytes: int = Field(default=4096, gt=0)
     log_level: str = "info"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of the links we send customers."
+    )
     var_dir: Path = PROJECT_ROOT / "var"
 
     @property

@@ -19,9 +19,10 @@ from bot.kb.retriever import Calibration, Candidates, Ranking, Retriever, Retrie
 # language: above the 0.90 target, so that the unseen test split keeps to it.
 REJECT_TARGET = 0.95
 GRID = {
-    "dense_weight": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
-    "lexical_saturation": [2.0, 4.0, 8.0, 16.0],
-    "other_language_penalty": [0.0, 0.05, 0.1, 0.2, 0.4],
+    "dense_weight": [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+    "lexical_saturation": [8.0, 16.0, 32.0, 64.0, 128.0],
+    "other_language_penalty": [0.0, 0.1, 0.3],
+    "second_chunk_weight": [0.0, 0.3, 0.6, 0.9],
 }
 
 
@@ -45,7 +46,7 @@ def _score(items: list[tuple[Query, Candidates | None]], rankings: list[Ranking]
 def calibrate(index_dir: Path, eval_dir: Path, config_path: Path) -> int:
     """Choose everything on `val`, write the config, print what was chosen."""
     val = load_queries(sorted(eval_dir.glob("*.jsonl")), split="val")
-    retriever = Retriever(index_dir, RetrieverConfig())
+    retriever = Retriever(index_dir, RetrieverConfig(candidates=100))
     items = [
         (query, retriever.candidates(query.text, query.lang))
         for query in tqdm(val, desc="validation queries", unit="q")
@@ -55,7 +56,9 @@ def calibrate(index_dir: Path, eval_dir: Path, config_path: Path) -> int:
     grid = list(itertools.product(*GRID.values()))
     for values in tqdm(grid, desc="fusion grid", unit="setting"):
         setting = dict(zip(GRID, values, strict=True))
-        config = RetrieverConfig(**setting, lexical_weight=1.0 - setting["dense_weight"])
+        config = RetrieverConfig(
+            **setting, lexical_weight=1.0 - setting["dense_weight"], candidates=100
+        )
         retriever.config = config
         score = _score(items, _rankings(retriever, items))
         if score > best_score:

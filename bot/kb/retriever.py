@@ -37,6 +37,9 @@ class RetrieverConfig(BaseModel):
     lexical_weight: float = 0.3
     lexical_saturation: float = 6.0  # BM25 s -> s / (s + saturation), into [0, 1)
     other_language_penalty: float = 0.1
+    # An article matching in two places is likelier right than one noisy chunk of another:
+    # its score is its best chunk's plus this share of its second best.
+    second_chunk_weight: float = 0.6
     candidates: int = 50
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.25
@@ -172,20 +175,27 @@ class Retriever:
         if lang in LANGS:
             other = np.array([index.chunks[r].lang != lang for r in candidates.rows])
             fused = fused - config.other_language_penalty * other
-        best: dict[str, int] = {}
+        top_two: dict[str, list[int]] = {}
         for i in np.argsort(-fused):
-            best.setdefault(index.chunks[candidates.rows[i]].article_id, int(i))
-            if len(best) >= k:
-                break
-        order = list(best.values())
-        hits = [self._hit(index, int(candidates.rows[i]), float(fused[i]), lang) for i in order]
-        top = order[0]
-        second = float(fused[order[1]]) if len(order) > 1 else 0.0
+            rows = top_two.setdefault(index.chunks[candidates.rows[i]].article_id, [])
+            if len(rows) < 2:
+                rows.append(int(i))
+        scores = {
+            article: float(fused[rows[0]])
+            + (config.second_chunk_weight * float(fused[rows[1]]) if len(rows) > 1 else 0.0)
+            for article, rows in top_two.items()
+        }
+        order = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        hits = [
+            self._hit(index, int(candidates.rows[top_two[a][0]]), scores[a], lang) for a in order
+        ]
+        best = top_two[order[0]][0]
+        second = scores[order[1]] if len(order) > 1 else 0.0
         features = (
-            float(fused[top]),
-            float(fused[top]) - second,
-            float(candidates.dense[top]),
-            float(lexical[top]),
+            scores[order[0]],
+            scores[order[0]] - second,
+            float(candidates.dense[best]),
+            float(lexical[best]),
         )
         return Ranking(hits=hits, features=features)
 

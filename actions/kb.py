@@ -1,0 +1,67 @@
+"""Answering from the help centre: answer, offer the best articles, or pass the question on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.kb import service
+from bot.kb.retriever import Decision, Hit
+from bot.lang import DEFAULT
+from bot.settings import load_settings
+
+
+def _link(hit: Hit) -> str:
+    return load_settings().public_url.rstrip("/") + hit.url
+
+
+def _say_article(dispatcher: CollectingDispatcher, hit: Hit) -> None:
+    dispatcher.utter_message(
+        response="utter_kb_answer", title=hit.title, snippet=hit.snippet, link=_link(hit)
+    )
+
+
+class ActionKBAnswer(Action):  # type: ignore[misc]
+    """`action_kb_answer`: reply from the knowledge base in the customer's language."""
+
+    def name(self) -> str:
+        return "action_kb_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = tracker.get_slot("lang") or DEFAULT
+        message: dict[str, Any] = tracker.latest_message or {}
+        picked = next(tracker.get_latest_entity_values("article_id"), None)
+        if picked:  # the customer chose one of the articles we offered
+            hit = await asyncio.to_thread(service.article, str(picked), lang)
+            if hit is not None:
+                _say_article(dispatcher, hit)
+                return [
+                    SlotSet("kb_outcome", Decision.ANSWER.value),
+                    SlotSet("kb_article", hit.article_id),
+                ]
+        # Embedding is CPU work: keep the hub's event loop free meanwhile.
+        result = await asyncio.to_thread(service.answer, str(message.get("text") or ""), lang)
+        if result.decision is Decision.ANSWER:
+            _say_article(dispatcher, result.hits[0])
+            article = result.hits[0].article_id
+        elif result.decision is Decision.CLARIFY:
+            dispatcher.utter_message(
+                response="utter_kb_clarify",
+                buttons=[
+                    {"title": hit.title, "payload": f'/kb_pick{{"article_id":"{hit.article_id}"}}'}
+                    for hit in result.hits
+                ],
+            )
+            article = None
+        else:
+            # Nothing in the help centre: the conversation core routes it from here.
+            dispatcher.utter_message(response="utter_kb_no_answer")
+            article = None
+        return [SlotSet("kb_outcome", result.decision.value), SlotSet("kb_article", article)]
