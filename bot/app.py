@@ -15,6 +15,7 @@ from bot import actions_endpoint, api, health
 from bot import lang as language
 from bot.db import create_engine, session_factory
 from bot.errors import install_error_handlers
+from bot.kb import service as kb
 from bot.rasa_client import RasaClient
 from bot.router import ConversationRouter
 from bot.settings import Settings, load_settings
@@ -43,6 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.router = ConversationRouter(store, rasa)
         app.state.action_executor = actions_endpoint.create_executor()
         await asyncio.to_thread(language.warm_up)
+        try:
+            await asyncio.to_thread(kb.warm_up)
+        except FileNotFoundError as exc:  # the desk still talks; KB questions get "no answer"
+            logging.getLogger(__name__).warning("knowledge base unavailable: %s", exc)
         try:
             yield
         finally:

@@ -149,6 +149,25 @@ def test_greetings_are_answered_in_the_customer_language(
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("How do I download my images in full resolution?", "en"),
+        ("Comment télécharger mes images en haute résolution ?", "fr"),
+    ],
+)
+def test_help_centre_questions_are_answered_with_a_link(
+    desk: RunningDesk, text: str, lang: str
+) -> None:
+    url = f"{desk.url}/api/v1/conversations/e2e-kb-{lang}/messages"
+    response = httpx.post(url, json={"text": text}, timeout=30)
+    assert response.status_code == 200, response.text
+    # Rasa's REST channel sends each paragraph as its own bubble: title, text, link.
+    texts = [reply["text"] for reply in response.json()["replies"]]
+    assert len(texts) >= 3, texts
+    assert f"/help/{lang}/download-hires" in texts[-1]
+
+
 def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:
     launched = {desk.process.pid} | descendants(desk.process.pid) | processes_marked(desk.marker)
     assert len(launched) >= 4  # launcher, redis, rasa, hub
