@@ -49,7 +49,7 @@ kb: env  ## the help-centre index (re-embeds only changed articles; fast when no
 kb-calibrate: kb  ## choose fusion weights and thresholds on the validation split
 	$(PY) -m bot.kb calibrate
 
-eval-kb: kb  ## recall@1/@3, MRR, rejection, latency (DOCS=docs.jsonl QUERIES=queries.jsonl for outside data)
+eval-kb: env  ## recall@1/@3, MRR, rejection, latency (DOCS=docs.jsonl QUERIES=queries.jsonl for outside data)
 	$(PY) -m bot.kb eval $(if $(DOCS),--docs "$(DOCS)") $(if $(QUERIES),--queries "$(QUERIES)")
 
 bench-kb: kb  ## latency at 1 and 8 callers, build time, 10^5/10^6-chunk scale runs

@@ -19,6 +19,7 @@ from bot.kb.articles import Article, Section, split_sections
 from bot.kb.index import build_index
 from bot.kb.paths import ARTICLES_DIR, CONFIG_PATH, EVAL_DIR, INDEX_DIR
 from bot.kb.retriever import Decision, Retriever, RetrieverConfig
+from bot.settings import load_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,36 @@ def _table(summary: dict[str, Any], outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def plot(summary: dict[str, Any], outcomes: list[Outcome], path: Path) -> None:
+    """One chart per measure: quality per language, and the latency distribution."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    langs = [lang for lang in summary if lang != "latency_ms"]
+    measures = ("recall@1", "recall@3", "mrr", "reject")
+    figure, (quality, latency) = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(measures)
+    for i, measure in enumerate(measures):
+        values = [summary[lang].get(measure, 0) for lang in langs]
+        bars = quality.bar([x + i * width for x in range(len(langs))], values, width, label=measure)
+        quality.bar_label(bars, fmt="%.2f", fontsize=7)
+    quality.set_xticks([x + 0.4 - width / 2 for x in range(len(langs))], langs)
+    quality.set_ylim(0, 1.1)
+    quality.set_title("retrieval quality by language")
+    quality.legend(fontsize=8, loc="lower right")
+    latency.hist([o.ms for o in outcomes], bins=40, color="tab:gray")
+    for name, value in summary["latency_ms"].items():
+        latency.axvline(value, linestyle="--", label=f"{name} {value} ms")
+    latency.set_title("query latency, embedding included (ms)")
+    latency.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def run(docs: Path | None, queries_path: Path | None, split: str) -> int:
     """Evaluate our help centre (split of `kb_index/eval`) or an outside collection."""
     config = RetrieverConfig.load(CONFIG_PATH)
@@ -176,6 +207,9 @@ def run(docs: Path | None, queries_path: Path | None, split: str) -> int:
             queries = load_queries(sorted(EVAL_DIR.glob("*.jsonl")), split=split)
         outcomes = evaluate(Retriever(index_dir, config), queries)
     summary = summarise(outcomes)
+    chart = load_settings().var_dir / "reports" / "kb-eval.png"
+    plot(summary, outcomes, chart)
     print(_table(summary, outcomes))
+    print(f"chart: {chart}")
     print(json.dumps(summary))
     return 0
