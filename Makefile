@@ -10,6 +10,7 @@ VENV_RASA := .venv-rasa
 PY        := $(VENV)/bin/python
 RASA      := $(VENV_RASA)/bin/rasa
 MODEL     := models/imageko.tar.gz
+MINILM    := models/minilm/model.onnx
 TRAINING  := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null)
 
 export HF_HUB_OFFLINE := 1
@@ -69,8 +70,12 @@ $(VENV_RASA)/.installed: requirements/rasa.lock scripts/find-python
 	$(VENV_RASA)/bin/python -m pip install -q -r requirements/rasa.lock
 	touch $@
 
-$(MODEL): $(TRAINING) requirements/rasa.lock | $(VENV_RASA)/.installed
-	$(RASA) train --data nlu_data --config config.yml --domain domain.yml \
+# all-MiniLM-L6-v2 as ONNX, for the Rasa pipeline's featurizer (rasa_addons/minilm.py).
+$(MINILM): bot/kb/onnx_export.py requirements/hub.lock | $(VENV)/.installed
+	$(PY) -m bot.kb.onnx_export models/minilm
+
+$(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) rasa_addons/minilm.py | $(VENV_RASA)/.installed
+	PYTHONPATH=. $(RASA) train --data nlu_data --config config.yml --domain domain.yml \
 		--out models --fixed-model-name imageko
 	touch $@
 

@@ -120,6 +120,7 @@ class Desk:
             env={
                 **OFFLINE_ENV,
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.hub_port}/webhook",
+                "PYTHONPATH": str(PROJECT_ROOT),  # custom NLU components: rasa_addons/
                 **rasa_redis_env(self.redis_url),
             },
             cwd=PROJECT_ROOT,

@@ -1,0 +1,91 @@
+"""Sentence features from all-MiniLM-L6-v2 for Rasa's classifiers, computed with ONNX Runtime.
+
+Rasa 3.6 runs on Python 3.10, where no CPU build of PyTorch is at hand; the model is exported
+once to ONNX by the hub's environment (`python -m bot.kb.onnx_export`) and run here with
+onnxruntime and the model's own tokenizer. Same vectors as sentence-transformers (cosine 1.0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from tokenizers import Tokenizer
+
+BATCH = 64
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds one 384-dimensional sentence feature per message text."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**DenseFeaturizer.get_default_config(), "model_dir": "models/minilm", "threads": 1}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """Nothing beyond the defaults to check: the model folder is checked on load."""
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+        folder = Path(config["model_dir"])
+        if not (folder / "model.onnx").exists():
+            raise FileNotFoundError(
+                f"{folder / 'model.onnx'} is missing: run `make model` (it exports the ONNX model)"
+            )
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(256)
+        self._tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = int(config["threads"])
+        self._session = onnxruntime.InferenceSession(
+            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MiniLMFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length sentence embeddings of `texts`."""
+        encoded = self._tokenizer.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+
+    def _featurize(self, messages: list[Message]) -> None:
+        with_text = [m for m in messages if m.get(TEXT)]
+        for start in range(0, len(with_text), BATCH):
+            batch = with_text[start : start + BATCH]
+            for message, vector in zip(
+                batch, self.embed([m.get(TEXT) for m in batch]), strict=True
+            ):
+                self.add_features_to_message(None, vector[None, :], TEXT, message)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._featurize(messages)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples)
+        return training_data
