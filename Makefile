@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit env model kb kb-calibrate eval-kb bench-kb lock clean
+.PHONY: help run test lint typecheck unit env model kb kb-calibrate eval-kb eval-routing bench-kb bench-nlu lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,13 @@ kb-calibrate: kb  ## choose fusion weights and thresholds on the validation spli
 eval-kb: env  ## recall@1/@3, MRR, rejection, latency (DOCS=docs.jsonl QUERIES=queries.jsonl for outside data)
 	$(PY) -m bot.kb eval $(if $(DOCS),--docs "$(DOCS)") $(if $(QUERIES),--queries "$(QUERIES)")
 
+eval-routing: env $(MODEL) kb  ## first decision per case: CASES=cases.jsonl OUT=dir (../shared/eval/README.md)
+	@test -n "$(CASES)" -a -n "$(OUT)" || { echo "usage: make eval-routing CASES=cases.jsonl OUT=dir"; exit 2; }
+	@mkdir -p "$(OUT)"
+	@started=$$(date +%s.%N); \
+	PYTHONPATH=. $(VENV_RASA)/bin/python -m rasa_addons.parse $(MODEL) "$(CASES)" "$(OUT)/nlu.jsonl" && \
+	$(PY) -m bot.eval_routing --cases "$(CASES)" --nlu "$(OUT)/nlu.jsonl" --out "$(OUT)" --started $$started
+
 bench-kb: kb  ## latency at 1 and 8 callers, build time, 10^5/10^6-chunk scale runs
 	$(PY) -m bench.kb
 
@@ -78,6 +85,11 @@ $(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) rasa_addons/minilm.py | $
 	PYTHONPATH=. $(RASA) train --data nlu_data --config config.yml --domain domain.yml \
 		--out models --fixed-model-name imageko
 	touch $@
+
+bench-nlu: env $(MINILM)  ## config.yml's NLU on any text,label CSV: TRAIN= TEST= [VAL=] [OOS_LABEL=]
+	@test -n "$(TRAIN)" -a -n "$(TEST)" || { echo "usage: make bench-nlu TRAIN=a.csv TEST=b.csv [VAL=c.csv] [OOS_LABEL=name]"; exit 2; }
+	PYTHONPATH=. $(VENV_RASA)/bin/python -m bench.nlu --train "$(TRAIN)" --test "$(TEST)" \
+		$(if $(VAL),--val "$(VAL)") $(if $(OOS_LABEL),--oos-label "$(OOS_LABEL)")
 
 lock:  ## re-pin requirements/*.lock from requirements/*.in in scratch environments
 	rm -rf var/lock && mkdir -p var/lock

@@ -20,7 +20,8 @@ def _link(hit: Hit) -> str:
     return load_settings().public_url.rstrip("/") + hit.url
 
 
-def _say_article(dispatcher: CollectingDispatcher, hit: Hit) -> None:
+def say_article(dispatcher: CollectingDispatcher, hit: Hit) -> None:
+    """Reply with the article's section and a link to it."""
     dispatcher.utter_message(
         response="utter_kb_answer", title=hit.title, snippet=hit.snippet, link=_link(hit)
     )
@@ -41,7 +42,7 @@ class ActionKBAnswer(Action):  # type: ignore[misc]
         if picked:  # the customer chose one of the articles we offered
             hit = await asyncio.to_thread(service.article, str(picked), lang)
             if hit is not None:
-                _say_article(dispatcher, hit)
+                say_article(dispatcher, hit)
                 return [
                     SlotSet("kb_outcome", Decision.ANSWER.value),
                     SlotSet("kb_article", hit.article_id),
@@ -49,7 +50,7 @@ class ActionKBAnswer(Action):  # type: ignore[misc]
         # Embedding is CPU work: keep the hub's event loop free meanwhile.
         result = await asyncio.to_thread(service.answer, str(message.get("text") or ""), lang)
         if result.decision is Decision.ANSWER:
-            _say_article(dispatcher, result.hits[0])
+            say_article(dispatcher, result.hits[0])
             article = result.hits[0].article_id
         elif result.decision is Decision.CLARIFY:
             dispatcher.utter_message(

@@ -24,3 +24,13 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
         if not isinstance(lang, str) or not lang:
             return {"lang": tracker.get_slot("lang") or DEFAULT}
         return {"lang": lang}
+
+    async def extract_plan(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The plan the channel knows (logged-in account, CRM), for the priority raise."""
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        plan = metadata.get("plan")
+        if isinstance(plan, str) and plan:
+            return {"plan": plan.lower()}
+        return {"plan": tracker.get_slot("plan")}

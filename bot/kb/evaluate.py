@@ -183,8 +183,10 @@ def plot(summary: dict[str, Any], outcomes: list[Outcome], path: Path) -> None:
     quality.set_title("retrieval quality by language")
     quality.legend(fontsize=8, loc="lower right")
     latency.hist([o.ms for o in outcomes], bins=40, color="tab:gray")
-    for name, value in summary["latency_ms"].items():
-        latency.axvline(value, linestyle="--", label=f"{name} {value} ms")
+    for (name, value), colour in zip(
+        summary["latency_ms"].items(), ("tab:blue", "tab:red"), strict=True
+    ):
+        latency.axvline(value, linestyle="--", color=colour, label=f"{name} {value} ms")
     latency.set_title("query latency, embedding included (ms)")
     latency.legend(fontsize=8)
     figure.tight_layout()

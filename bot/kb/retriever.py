@@ -233,11 +233,12 @@ class Retriever:
         return self.rank(self.candidates(query, lang), lang, k)
 
     def answer(self, query: str, lang: str) -> KBResult:
-        """Answer, clarify with the best 2–3 articles, or say the help centre has no answer."""
-        ranking = self.search(query, lang, k=3)
+        """Answer, clarify with the best 2–3 articles, or say the help centre has no answer
+        (then `hits` are the best candidates, for a caller that knows the topic)."""
+        ranking = self.search(query, lang, k=5)
         confidence = self.confidence(ranking)
         if confidence >= self.config.answer_threshold:
             return KBResult(Decision.ANSWER, confidence, ranking.hits[:1])
         if confidence >= self.config.clarify_threshold and len(ranking.hits) >= 2:
             return KBResult(Decision.CLARIFY, confidence, ranking.hits[:3])
-        return KBResult(Decision.NONE, confidence, [])
+        return KBResult(Decision.NONE, confidence, ranking.hits)

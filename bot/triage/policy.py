@@ -61,3 +61,139 @@ TOPICS: dict[str, Topic] = {
 
 # Help-centre articles that no single topic brings a customer to (plans, prompt tips).
 GENERAL_ARTICLE_TOPIC = "general"
+
+
+class Priority(StrEnum):
+    """Ticket priority, lowest first."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+URGENT_QUEUE = "urgent"
+# Plans whose `normal` priority becomes `high` (policy §1: premium/enterprise raise).
+PRIORITY_PLANS = frozenset({"premium", "enterprise"})
+
+# Words of fraud, stolen cards, hacked accounts and breaches raise anything handed to people to
+# `urgent` and send it to the urgent queue (policy §1). Accent-folded, lowercase, word-bounded.
+URGENT_CUES = {
+    "en": r"fraud\w*|stolen|steal\w*|hack(?:ed|er|ers|ing)?|breach\w*|compromised|"
+    r"unauthori[sz]ed|identity theft|scam\w*",
+    "es": r"fraud\w*|robad[ao]s?|robo|hacke\w*|jacke\w*|vulnerad[ao]|brecha|"
+    r"no autoric\w*|suplanta\w*|estafa\w*|comprometid[ao]",
+    "fr": r"fraud\w*|vol(?:e|ee|es|ees)?|pirat\w*|hack\w*|compromis\w*|non autoris\w*|"
+    r"usurpation|arnaque\w*|escroquer\w*|faille",
+}
+
+# An `answer` topic goes to people when the customer asks for one, or says the self-service
+# steps did not work (policy §1: "insists on a person", "says it did not help").
+HUMAN_CUES = {
+    "en": r"(?:real|actual|live) (?:person|human|agent)|(?:a|to a|with a|speak to|talk to) "
+    r"(?:human|person|agent|someone)|customer (?:service|support) (?:agent|rep)|"
+    r"(?:someone|somebody|anyone|a member|a person|people) (?:on|from|of|in) (?:your|the) "
+    r"(?:team|staff|support)|(?:can|could) (?:someone|somebody|a person) "
+    r"(?:check|look|review|help|cancel|fix)",
+    "es": r"(?:una|con una|con un) (?:persona|humano|agente)|hablar con alguien|"
+    r"persona real|atencion humana|alguien (?:del|de su|de vuestro|de tu) (?:equipo|soporte)|"
+    r"(?:puede|podeis|podria|pueden) (?:ayudarme|revisarlo|mirarlo) alguien|"
+    r"alguien (?:me )?(?:puede|podria) (?:ayudar|revisar|mirar)",
+    "fr": r"(?:un|une|a un|a une) (?:humain|personne|conseill\w*|agent)|vraie personne|"
+    r"parler a quelqu'?un|quelqu'?un (?:de|dans) (?:votre|l'?) ?(?:equipe|service|support)|"
+    r"(?:un membre|une personne) de (?:votre|l'?) ?equipe",
+}
+TRIED_CUES = {
+    "en": r"(?:already|still) (?:tried|cleared|did|done|followed)|tried (?:everything|all|that)|"
+    r"did ?n[o']?t (?:help|work)|does ?n[o']?t help|nothing (?:works|worked|helped)|"
+    r"still (?:fail\w*|broken|not working|the same|get(?:ting)?)|followed (?:the|all the|your) "
+    r"(?:steps|article|instructions|guide)",
+    "es": r"ya (?:lo )?(?:he )?(?:probado|intentado|hice|borre|limpie|segui)|no (?:me )?(?:ha )?"
+    r"(?:sirvio|servido|funciono|funcionado|ayudo|ayudado)|nada funciona|"
+    r"sigue (?:igual|fallando)|me sigue (?:saliendo|dando|pasando)|segui (?:todos )?los pasos",
+    "fr": r"deja (?:essaye|tente|vide|fait|suivi)|(?:ca|cela) (?:n'?a|ne) (?:pas|rien) "
+    r"(?:marche|fonctionne|aide|change)|rien (?:ne )?(?:marche|fonctionne)|"
+    r"toujours (?:pareil|bloque|le meme)|suivi (?:toutes )?les (?:etapes|instructions)",
+}
+# Asking for a decision to be reviewed sends a flagged prompt to the Trust & Safety team
+# (policy §1: prompt_flagged "appeal -> handoff").
+APPEAL_CUES = {
+    "en": r"appeal\w*|review (?:it|this|my|the)|contest\w*|overturn",
+    "es": r"apela\w*|apelacion|revis(?:ar|en|eis|ad) (?:lo|la|mi|el)|reclamar",
+    "fr": r"faire appel|recours|contest\w*|reexamin\w*|revoir (?:la|ma|cette) decision",
+}
+APPEAL_TOPICS = frozenset({"prompt_flagged"})
+
+# How a topic is named to the customer when the bot offers its best guesses (clarify buttons).
+TOPIC_LABELS: dict[str, dict[str, str]] = {
+    "generation_failed": {
+        "en": "Failed generations",
+        "es": "Generaciones fallidas",
+        "fr": "Générations en échec",
+    },
+    "download_hires": {
+        "en": "High-resolution downloads",
+        "es": "Descargas en alta resolución",
+        "fr": "Téléchargements haute résolution",
+    },
+    "charged_twice": {"en": "Charged twice", "es": "Cobro duplicado", "fr": "Double prélèvement"},
+    "refund_request": {"en": "A refund", "es": "Un reembolso", "fr": "Un remboursement"},
+    "cancel_subscription": {
+        "en": "Cancelling my plan",
+        "es": "Cancelar mi plan",
+        "fr": "Résilier mon abonnement",
+    },
+    "payment_fraud": {"en": "Payment fraud", "es": "Fraude en un pago", "fr": "Fraude au paiement"},
+    "prompt_flagged": {
+        "en": "A flagged prompt",
+        "es": "Un prompt bloqueado",
+        "fr": "Un prompt bloqué",
+    },
+    "copyright_report": {
+        "en": "Reporting a copyright issue",
+        "es": "Denunciar derechos de autor",
+        "fr": "Signaler une atteinte au droit d'auteur",
+    },
+    "abuse_report": {"en": "Reporting abuse", "es": "Denunciar un abuso", "fr": "Signaler un abus"},
+    "account_hacked": {
+        "en": "A hacked account",
+        "es": "Una cuenta hackeada",
+        "fr": "Un compte piraté",
+    },
+    "lost_email_access": {
+        "en": "Lost access to my email",
+        "es": "Perdí el acceso a mi correo",
+        "fr": "Plus accès à mon e-mail",
+    },
+    "password_reset": {
+        "en": "Resetting my password",
+        "es": "Restablecer mi contraseña",
+        "fr": "Réinitialiser mon mot de passe",
+    },
+    "service_status": {
+        "en": "Is the service down?",
+        "es": "¿Está caído el servicio?",
+        "fr": "Le service est-il en panne ?",
+    },
+    "contact_info": {
+        "en": "Contacting support",
+        "es": "Contactar con soporte",
+        "fr": "Contacter le support",
+    },
+    "feedback": {"en": "Giving feedback", "es": "Dar mi opinión", "fr": "Donner mon avis"},
+    "bug_report": {"en": "Reporting a bug", "es": "Informar de un error", "fr": "Signaler un bug"},
+    "complaint": {
+        "en": "Making a complaint",
+        "es": "Poner una queja",
+        "fr": "Faire une réclamation",
+    },
+    "human_request": {
+        "en": "Talking to a person",
+        "es": "Hablar con una persona",
+        "fr": "Parler à une personne",
+    },
+    "data_privacy": {
+        "en": "My data and privacy",
+        "es": "Mis datos y privacidad",
+        "fr": "Mes données et ma vie privée",
+    },
+}

@@ -162,10 +162,25 @@ def test_help_centre_questions_are_answered_with_a_link(
     url = f"{desk.url}/api/v1/conversations/e2e-kb-{lang}/messages"
     response = httpx.post(url, json={"text": text}, timeout=30)
     assert response.status_code == 200, response.text
-    # Rasa's REST channel sends each paragraph as its own bubble: title, text, link.
-    texts = [reply["text"] for reply in response.json()["replies"]]
-    assert len(texts) >= 3, texts
-    assert f"/help/{lang}/download-hires" in texts[-1]
+    # Rasa's REST channel sends each paragraph as its own bubble: title, text, link; then the
+    # bot asks whether it helped, with yes/no buttons.
+    replies = response.json()["replies"]
+    texts = [reply["text"] for reply in replies]
+    assert any(f"/help/{lang}/download-hires" in text for text in texts), texts
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: RunningDesk) -> None:
+    url = f"{desk.url}/api/v1/conversations/e2e-hacked/messages"
+    response = httpx.post(
+        url, json={"text": "Me han hackeado la cuenta, alguien cambió mi contraseña"}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    texts = " ".join(reply["text"] for reply in body["replies"])
+    assert body["lang"] == "es"
+    assert "Cerrar todas las sesiones" in texts
+    assert "una persona" in texts.lower()
 
 
 def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.triage.policy import TOPICS, Action
 
-POLICY = Path(__file__).resolve().parents[3] / "shared" / "SUPPORT_POLICY.md"
+POLICY = Path(__file__).resolve().parents[4] / "shared" / "SUPPORT_POLICY.md"
 
 
 def test_handoff_topics_carry_queue_tier_and_priority() -> None:

@@ -1,0 +1,127 @@
+"""Routing each customer message: `bot.decision` decides, these actions say it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.kb import say_article
+from bot.decision import Kind, decide
+from bot.kb import service
+from bot.lang import DEFAULT
+from bot.triage.policy import TOPIC_LABELS
+from bot.triage.routing import RoutingDecision, route, topic_of
+
+TECHNICAL = frozenset({"generation_failed", "download_hires", "bug_report"})
+URGENT_ADVICE = frozenset({"account_hacked", "payment_fraud"})
+
+
+def _nlu(tracker: Tracker) -> tuple[str, float, list[tuple[str, float]], str]:
+    message: dict[str, Any] = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    ranking = [
+        (str(i["name"]), float(i["confidence"])) for i in message.get("intent_ranking") or []
+    ]
+    return (
+        str(intent.get("name") or ""),
+        float(intent.get("confidence") or 0.0),
+        ranking,
+        str(message.get("text") or ""),
+    )
+
+
+def _label(intent: str, lang: str) -> str:
+    labels = TOPIC_LABELS.get(topic_of(intent), {})
+    return labels.get(lang) or labels.get("en") or intent
+
+
+def _handoff(decision: RoutingDecision, tracker: Tracker) -> list[EventType]:
+    """Technical topics get the pro-tips questions first (policy §10), then the hand-over."""
+    events: list[EventType] = [
+        SlotSet("routing", decision.as_dict()),
+        SlotSet("awaiting_feedback", False),
+    ]
+    if decision.topic in TECHNICAL and not tracker.get_slot("tech_details"):
+        return [*events, FollowupAction("tech_details_form")]
+    return [*events, FollowupAction("action_handoff")]
+
+
+class ActionRoute(Action):  # type: ignore[misc]
+    """`action_route`: carry out the routing decision for the customer's message."""
+
+    def name(self) -> str:
+        return "action_route"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = tracker.get_slot("lang") or DEFAULT
+        plan = tracker.get_slot("plan")
+        intent, confidence, ranking, text = _nlu(tracker)
+
+        if intent in ("affirm", "deny") and tracker.get_slot("awaiting_feedback"):
+            if intent == "affirm":
+                dispatcher.utter_message(response="utter_glad")
+                return [SlotSet("awaiting_feedback", False)]
+            pending = tracker.get_slot("routing") or {}
+            topic = str(pending.get("topic") or "human_request")
+            summary = str(pending.get("summary") or text)
+            return _handoff(route(topic, 1.0, summary, lang, plan, handoff=True), tracker)
+
+        # Embedding for the help centre is CPU work: keep the hub's event loop free.
+        outcome = await asyncio.to_thread(
+            decide, intent, confidence, ranking, text, lang, plan, service.answer
+        )
+        events: list[EventType] = [SlotSet("routing", outcome.routing.as_dict())]
+        kind = outcome.kind
+        if kind is Kind.ANSWER and outcome.kb is not None:
+            say_article(dispatcher, outcome.kb.hits[0])
+            dispatcher.utter_message(response="utter_did_that_help")
+            events.append(SlotSet("awaiting_feedback", True))
+        elif kind is Kind.CLARIFY_ARTICLE and outcome.kb is not None:
+            dispatcher.utter_message(
+                response="utter_kb_clarify",
+                buttons=[
+                    {"title": h.title, "payload": f'/kb_pick{{"article_id":"{h.article_id}"}}'}
+                    for h in outcome.kb.hits
+                ],
+            )
+        elif kind is Kind.CLARIFY_TOPIC:
+            dispatcher.utter_message(
+                response="utter_clarify_topic",
+                buttons=[{"title": _label(g, lang), "payload": f"/{g}"} for g in outcome.guesses],
+            )
+        elif kind is Kind.HANDOFF:
+            if outcome.routing.topic in URGENT_ADVICE:
+                dispatcher.utter_message(response=f"utter_safety_{outcome.routing.topic}")
+            return _handoff(outcome.routing, tracker)
+        elif kind is Kind.RECORD:
+            dispatcher.utter_message(response="utter_feedback_thanks")
+        elif kind is Kind.LANGUAGE_NOTICE:
+            dispatcher.utter_message(response="utter_language_notice")
+        elif kind is Kind.DECLINE:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return events
+
+
+class ActionHandoff(Action):  # type: ignore[misc]
+    """`action_handoff`: a person takes over. The `routing` slot carries the decision (topic,
+    queue, tier, priority, summary, details) that the ticketing turns into a ticket."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        routing = dict(tracker.get_slot("routing") or {})
+        details = tracker.get_slot("tech_details")
+        if details:
+            routing["details"] = str(details)
+        dispatcher.utter_message(response="utter_handoff")
+        return [SlotSet("routing", routing), SlotSet("tech_details", None), ActiveLoop(None)]
