@@ -81,7 +81,7 @@ $(VENV_RASA)/.installed: requirements/rasa.lock scripts/find-python
 $(MINILM): bot/kb/onnx_export.py requirements/hub.lock | $(VENV)/.installed
 	$(PY) -m bot.kb.onnx_export models/minilm
 
-$(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) rasa_addons/minilm.py | $(VENV_RASA)/.installed
+$(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) $(wildcard rasa_addons/*.py) | $(VENV_RASA)/.installed
 	PYTHONPATH=. $(RASA) train --data nlu_data --config config.yml --domain domain.yml \
 		--out models --fixed-model-name imageko
 	touch $@

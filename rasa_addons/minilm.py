@@ -31,7 +31,14 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "model_dir": "models/minilm", "threads": 1}
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model_dir": "models/minilm",
+            "threads": 1,
+            # Unit vectors are small next to sparse features, and Rasa's logistic regression
+            # fixes C=1: scaling the features is how the classifier gets the C it needs.
+            "scale": 1.0,
+        }
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -72,6 +79,9 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
         }
         return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+
+    def _features(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts) * float(self._config["scale"])
 
     def _featurize(self, messages: list[Message]) -> None:
         with_text = [m for m in messages if m.get(TEXT)]
