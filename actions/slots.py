@@ -33,4 +33,4 @@ class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]
         plan = metadata.get("plan")
         if isinstance(plan, str) and plan:
             return {"plan": plan.lower()}
-        return {"plan": tracker.get_slot("plan")}
+        return {}

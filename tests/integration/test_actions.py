@@ -63,6 +63,14 @@ async def test_without_metadata_the_language_is_kept(client: httpx.AsyncClient) 
     assert slot_events(response.json()) == {"lang": "fr"}
 
 
+async def test_the_plan_the_channel_knows_is_kept_for_the_priority_raise(
+    client: httpx.AsyncClient,
+) -> None:
+    call = action_call("action_validate_slot_mappings", {"lang": "en", "plan": "Premium"}, {})
+    response = await client.post("/webhook", json=call)
+    assert slot_events(response.json()) == {"lang": "en", "plan": "premium"}
+
+
 async def test_unknown_action_is_404_like_rasa_sdk(client: httpx.AsyncClient) -> None:
     response = await client.post("/webhook", json=action_call("action_nope", {}, {}))
     assert response.status_code == 404
