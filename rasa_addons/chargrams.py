@@ -22,11 +22,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from rasa_addons.featurizing import FeaturizesText
+
 _FILE = "vectorizer.pkl"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class CharTfidfFeaturizer(SparseFeaturizer, GraphComponent):
+class CharTfidfFeaturizer(FeaturizesText, SparseFeaturizer, GraphComponent):
     """One sparse sentence feature per message: its scaled TF-IDF character n-grams."""
 
     @staticmethod
@@ -100,11 +102,3 @@ class CharTfidfFeaturizer(SparseFeaturizer, GraphComponent):
         rows = self._vectorizer.transform([m.get(TEXT) for m in with_text]) * self._config["scale"]
         for message, row in zip(with_text, rows, strict=True):
             self.add_features_to_message(None, scipy.sparse.coo_matrix(row), TEXT, message)
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
-        return training_data

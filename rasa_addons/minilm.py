@@ -19,14 +19,15 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from tokenizers import Tokenizer
+
+from rasa_addons.featurizing import FeaturizesText
 
 BATCH = 64
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
+class MiniLMFeaturizer(FeaturizesText, DenseFeaturizer, GraphComponent):
     """Adds one 384-dimensional sentence feature per message text."""
 
     @staticmethod
@@ -91,11 +92,3 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 batch, self.embed([m.get(TEXT) for m in batch]), strict=True
             ):
                 self.add_features_to_message(None, vector[None, :], TEXT, message)
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages)
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
-        return training_data
