@@ -184,6 +184,33 @@ def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: Runnin
     assert "una persona" in texts.lower()
 
 
+def say(desk: RunningDesk, conversation: str, text: str) -> list[str]:
+    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
+    response = httpx.post(url, json={"text": text}, timeout=30)
+    assert response.status_code == 200, response.text
+    return [reply["text"] for reply in response.json()["replies"]]
+
+
+def test_a_technical_handoff_asks_for_details_then_hands_over(desk: RunningDesk) -> None:
+    first = say(
+        desk,
+        "e2e-tech",
+        "My generations keep failing with GEN-502, I already cleared the cache and it didn't help",
+    )
+    assert any("error code" in text for text in first), first
+    second = say(
+        desk, "e2e-tech", "GEN-502, prompt 'isometric city at night', Chrome on Windows 11"
+    )
+    assert any("A person will reply" in text for text in second), second
+
+
+def test_saying_the_answer_did_not_help_brings_a_person(desk: RunningDesk) -> None:
+    first = say(desk, "e2e-nohelp", "¿Cómo restablezco mi contraseña?")
+    assert any("/help/es/" in text for text in first), first
+    second = say(desk, "e2e-nohelp", "no, no me ha servido")
+    assert any("Una persona te responderá" in text for text in second), second
+
+
 @pytest.mark.parametrize(
     "text",
     [
