@@ -87,6 +87,59 @@ def summarise(
     return summary
 
 
+def plot(
+    cases: list[dict[str, Any]],
+    predictions: list[dict[str, Any]],
+    summary: dict[str, Any],
+    path: Path,
+) -> None:
+    """Accuracy per language and measure, and where topics are confused."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    topics = sorted({c["expect"]["topic"] for c in cases} | {p["topic"] for p in predictions})
+    matrix = np.zeros((len(topics), len(topics)), dtype=int)
+    for case, prediction in zip(cases, predictions, strict=True):
+        matrix[topics.index(case["expect"]["topic"]), topics.index(prediction["topic"])] += 1
+    figure, (bars, confusion) = plt.subplots(
+        1, 2, figsize=(15, 6), gridspec_kw={"width_ratios": [1, 2]}
+    )
+    measures = ["topic_acc", "action_acc"]
+    langs = list(summary["by_lang"])
+    for i, measure in enumerate(measures):
+        values = [summary["by_lang"][lang][measure] for lang in langs]
+        drawn = bars.bar([x + i * 0.4 for x in range(len(langs))], values, 0.4, label=measure)
+        bars.bar_label(drawn, fmt="%.2f", fontsize=8)
+    bars.set_xticks([x + 0.2 for x in range(len(langs))], langs)
+    bars.set_ylim(0, 1.1)
+    handoff = ", ".join(f"{f} {summary[f + '_acc']:.2f}" for f in HANDOFF_FIELDS)
+    bars.set_title(f"{summary['cases']} cases — handoffs: {handoff}", fontsize=9)
+    bars.legend(fontsize=8, loc="lower right")
+    shown = np.where(matrix > 0, matrix, np.nan)
+    confusion.imshow(shown, cmap="Blues")
+    confusion.set_xticks(range(len(topics)), topics, rotation=90, fontsize=7)
+    confusion.set_yticks(range(len(topics)), topics, fontsize=7)
+    confusion.set_xlabel("predicted topic")
+    confusion.set_ylabel("expected topic")
+    for (row, col), count in np.ndenumerate(matrix):
+        if count:
+            confusion.text(
+                col,
+                row,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="red" if row != col else "black",
+            )
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=Path, required=True)
@@ -115,6 +168,7 @@ def main() -> int:
             sink.write(json.dumps(prediction, ensure_ascii=False) + "\n")
     if all("expect" in case for case in cases):
         summary = summarise(cases, predictions, time.time() - started)
+        plot(cases, predictions, summary, args.out / "routing.png")
     else:
         summary = {"cases": len(cases), "seconds": round(time.time() - started, 1)}
     print(json.dumps(summary))

@@ -92,3 +92,4 @@ def test_eval_routing_writes_predictions_and_a_summary(tmp_path: Path) -> None:
     assert predictions[1]["topic"] == "greeting"
     assert (predictions[2]["action"], predictions[2]["lang"]) == ("answer", "fr")
     assert predictions[2]["article_id"]
+    assert (out / "routing.png").stat().st_size > 0
