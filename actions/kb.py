@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -24,6 +25,17 @@ def say_article(dispatcher: CollectingDispatcher, hit: Hit) -> None:
     """Reply with the article's section and a link to it."""
     dispatcher.utter_message(
         response="utter_kb_answer", title=hit.title, snippet=hit.snippet, link=_link(hit)
+    )
+
+
+def offer_articles(dispatcher: CollectingDispatcher, hits: Sequence[Hit]) -> None:
+    """Offer the best articles as buttons; a pick comes back as the `kb_pick` intent."""
+    dispatcher.utter_message(
+        response="utter_kb_clarify",
+        buttons=[
+            {"title": hit.title, "payload": f'/kb_pick{{"article_id":"{hit.article_id}"}}'}
+            for hit in hits
+        ],
     )
 
 
@@ -53,13 +65,7 @@ class ActionKBAnswer(Action):  # type: ignore[misc]
             say_article(dispatcher, result.hits[0])
             article = result.hits[0].article_id
         elif result.decision is Decision.CLARIFY:
-            dispatcher.utter_message(
-                response="utter_kb_clarify",
-                buttons=[
-                    {"title": hit.title, "payload": f'/kb_pick{{"article_id":"{hit.article_id}"}}'}
-                    for hit in result.hits
-                ],
-            )
+            offer_articles(dispatcher, result.hits)
             article = None
         else:
             # Nothing in the help centre: the conversation core routes it from here.

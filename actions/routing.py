@@ -10,7 +10,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.kb import say_article
+from actions.kb import offer_articles, say_article
 from bot.decision import Kind, decide
 from bot.kb import service
 from bot.lang import DEFAULT
@@ -84,13 +84,7 @@ class ActionRoute(Action):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_did_that_help")
             events.append(SlotSet("awaiting_feedback", True))
         elif kind is Kind.CLARIFY_ARTICLE and outcome.kb is not None:
-            dispatcher.utter_message(
-                response="utter_kb_clarify",
-                buttons=[
-                    {"title": h.title, "payload": f'/kb_pick{{"article_id":"{h.article_id}"}}'}
-                    for h in outcome.kb.hits
-                ],
-            )
+            offer_articles(dispatcher, outcome.kb.hits)
         elif kind is Kind.CLARIFY_TOPIC:
             dispatcher.utter_message(
                 response="utter_clarify_topic",

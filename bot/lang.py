@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+from bot.text import fold
 
 SUPPORTED = ("en", "es", "fr")
 DEFAULT = "en"
@@ -49,13 +50,8 @@ MIN_UNSUPPORTED = 0.6
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _from_short_words(text: str) -> str | None:
-    words = _WORD.findall(_fold(text))
+    words = _WORD.findall(fold(text))
     if not words or len(words) > _SHORT_TEXT_WORDS:
         return None
     langs = {_WORD_LANG[word] for word in words if word in _WORD_LANG}

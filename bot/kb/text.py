@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 import snowballstemmer
 
+from bot.text import fold
+
 _STEMMERS = {"en": "english", "es": "spanish", "fr": "french"}
 _TOKEN = re.compile(r"[^\W_]+")
 MAX_QUERY_CHARS = 1000  # a 10 KB paste is cut: the question is in its first lines
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, so "résolution", "resolucion" and "Resolution" meet."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @cache

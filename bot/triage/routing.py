@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
+from bot.text import fold
 from bot.triage.policy import (
     APPEAL_CUES,
     APPEAL_TOPICS,
@@ -52,14 +52,9 @@ def _cue(table: tuple[tuple[str, str], ...], lang: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(patterns[code] for code in languages) + r")\b")
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def has_cue(cues: dict[str, str], text: str, lang: str) -> bool:
     """Whether `text` carries one of the cue phrases (in its language; all if unsupported)."""
-    return _cue(tuple(sorted(cues.items())), lang).search(_fold(text)) is not None
+    return _cue(tuple(sorted(cues.items())), lang).search(fold(text)) is not None
 
 
 def summarise(text: str) -> str:
