@@ -15,7 +15,7 @@ from bot.decision import Kind, decide
 from bot.kb import service
 from bot.lang import DEFAULT
 from bot.triage.policy import TOPIC_LABELS
-from bot.triage.routing import RoutingDecision, route, topic_of
+from bot.triage.routing import HANDOFF_KEY, RoutingDecision, route, topic_of
 
 TECHNICAL = frozenset({"generation_failed", "download_hires", "bug_report"})
 URGENT_ADVICE = frozenset({"account_hacked", "payment_fraud"})
@@ -104,8 +104,8 @@ class ActionRoute(Action):  # type: ignore[misc]
 
 
 class ActionHandoff(Action):  # type: ignore[misc]
-    """`action_handoff`: a person takes over. The `routing` slot carries the decision (topic,
-    queue, tier, priority, summary, details) that the ticketing turns into a ticket."""
+    """`action_handoff`: a person takes over. The decision (topic, queue, tier, priority,
+    summary, details) goes to the hub as a custom payload and stays in the `routing` slot."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -118,4 +118,6 @@ class ActionHandoff(Action):  # type: ignore[misc]
         if details:
             routing["details"] = str(details)
         dispatcher.utter_message(response="utter_handoff")
+        # The hub's router turns this into the ticket and tells the customer its number.
+        dispatcher.utter_message(json_message={HANDOFF_KEY: routing})
         return [SlotSet("routing", routing), SlotSet("tech_details", None), ActiveLoop(None)]

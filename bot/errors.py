@@ -35,11 +35,32 @@ class BadRequest(DeskError):
     code = "bad_request"
 
 
+class Unauthorized(DeskError):
+    """Missing or wrong credentials; every protected endpoint fails closed with this."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DeskError):
+    """Authenticated, but not allowed to do this (e.g. replying on another agent's ticket)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(DeskError):
     """No such resource or route."""
 
     status = 404
     code = "not_found"
+
+
+class Conflict(DeskError):
+    """The resource is not in a state that allows this (a resolved ticket, a lost claim race)."""
+
+    status = 409
+    code = "conflict"
 
 
 class PayloadTooLarge(DeskError):

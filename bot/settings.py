@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,20 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Base of the links we send customers."
     )
     var_dir: Path = PROJECT_ROOT / "var"
+    demo_data: bool = Field(default=True, description="Seed demo customers and agents at start.")
+    agent_api_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the agent API; unset: the API refuses all."
+    )
+    sla_check_interval_s: float = Field(default=60.0, gt=0)
+    alert_slack_channel: str = ""
+    slack_bot_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    alert_email_to: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "support@imageko.com"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
 
     @property
     def effective_database_url(self) -> str:

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Conversation, Direction, Message, MessageStatus, utcnow
+from bot.db.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    ConversationState,
+    Direction,
+    Message,
+    MessageStatus,
+    Ticket,
+    utcnow,
+)
 from channels.base import InboundMessage, OutboundMessage
 
 
@@ -17,15 +26,38 @@ class ConversationStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def record_inbound(self, message: InboundMessage, lang: str) -> Message:
-        """Store a customer's message, creating its conversation if new."""
+    async def record_inbound(
+        self, message: InboundMessage, lang: str, customer_id: int | None = None
+    ) -> Message:
+        """Store a customer's message, creating its conversation if new.
+
+        While people own the conversation the message joins their ticket (`ticket_id` set):
+        the state is read in the same transaction as the write, so no message slips past it.
+        """
         async with self._sessions.begin() as session:
-            conversation = await session.get(Conversation, message.conversation_id)
+            conversation = await session.get(
+                Conversation, message.conversation_id, with_for_update=True
+            )
             if conversation is None:
-                conversation = Conversation(id=message.conversation_id, channel=message.channel)
+                conversation = Conversation(
+                    id=message.conversation_id,
+                    channel=message.channel,
+                    state=ConversationState.BOT,
+                )
                 session.add(conversation)
             conversation.lang = lang
             conversation.updated_at = utcnow()
+            if customer_id is not None:
+                conversation.customer_id = customer_id
+            ticket_id = None
+            if conversation.state is not ConversationState.BOT:
+                ticket_id = await session.scalar(
+                    select(Ticket.id)
+                    .where(Ticket.conversation_id == message.conversation_id)
+                    .where(Ticket.status.in_(ACTIVE_STATUSES))
+                    .order_by(Ticket.id.desc())
+                    .limit(1)
+                )
             stored = Message(
                 conversation_id=message.conversation_id,
                 direction=Direction.INBOUND,
@@ -35,6 +67,7 @@ class ConversationStore:
                 meta=message.metadata,
                 lang=lang,
                 status=MessageStatus.RECEIVED,
+                ticket_id=ticket_id,
             )
             session.add(stored)
         return stored
@@ -54,7 +87,11 @@ class ConversationStore:
                 stored.error = error
 
     async def record_replies(
-        self, replies: Sequence[OutboundMessage], lang: str, sender: str = "bot"
+        self,
+        replies: Sequence[OutboundMessage],
+        lang: str,
+        sender: str = "bot",
+        ticket_id: int | None = None,
     ) -> list[Message]:
         """Store what we answered, in order."""
         rows = [
@@ -67,6 +104,7 @@ class ConversationStore:
                 meta={},
                 lang=lang,
                 status=MessageStatus.SENT,
+                ticket_id=ticket_id,
             )
             for reply in replies
         ]

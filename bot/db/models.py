@@ -6,7 +6,19 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -74,6 +86,7 @@ class Conversation(Base):
         Enum(ConversationState, native_enum=False, length=16), default=ConversationState.BOT
     )
     lang: Mapped[str | None] = mapped_column(String(8))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -98,6 +111,138 @@ class Message(Base):
     lang: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[MessageStatus] = mapped_column(Enum(MessageStatus, native_enum=False, length=16))
     error: Mapped[str | None] = mapped_column(Text)
+    # Set while a ticket owns the conversation: the message belongs to that ticket's transcript.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages", lazy="raise")
+
+
+class Customer(Base):
+    """A customer account; the plan decides SLAs when the channel does not say it."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    plan: Mapped[str] = mapped_column(String(32), default="free")
+    lang: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    identities: Mapped[list[CustomerIdentity]] = relationship(
+        back_populates="customer", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class CustomerIdentity(Base):
+    """Who the customer is on one channel (a Telegram user id, an X account, an email...)."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(254))
+
+    customer: Mapped[Customer] = relationship(back_populates="identities", lazy="raise")
+
+
+class Agent(Base):
+    """A person of the support team: the queues they work and whether they are online."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(254))
+    queues: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketStatus(enum.StrEnum):
+    """Where a ticket is in its life."""
+
+    NEW = "new"  # waiting in its queue, nobody owns it
+    OPEN = "open"  # an agent owns it
+    PENDING_CUSTOMER = "pending_customer"  # the agent answered and waits for the customer
+    RESOLVED = "resolved"  # done; reopens if the customer writes within the reopen window
+    CLOSED = "closed"  # final
+
+
+# Statuses in which people own the conversation and the bot keeps quiet.
+ACTIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER)
+
+
+class Ticket(Base):
+    """A conversation handed to people, triaged by the policy and timed by the SLA clock."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_queue_status", "queue", "status"),
+        Index("ix_tickets_conversation_id", "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[str] = mapped_column(String(16))
+    status: Mapped[TicketStatus] = mapped_column(
+        Enum(TicketStatus, native_enum=False, length=24), default=TicketStatus.NEW
+    )
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    lang: Mapped[str] = mapped_column(String(8))
+    plan: Mapped[str] = mapped_column(String(32))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    routing: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the bot's decision, whole
+    sla_rule: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()  # first response due
+    breach_at: Mapped[datetime] = mapped_column()
+    resolution_due_at: Mapped[datetime | None] = mapped_column()
+    breached_at: Mapped[datetime | None] = mapped_column()  # set once, by the SLA monitor
+    resolution_breached_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TicketEvent(Base):
+    """The audit log: who did what to a ticket, and when. Internal notes live here too."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(64))  # an agent id, or bot/customer/system
+    action: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """An SLA breach, stored for the console and sent to the configured Slack channel/email."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time, timedelta
 from enum import StrEnum
 
 
@@ -72,6 +73,15 @@ class Priority(StrEnum):
 
 
 URGENT_QUEUE = "urgent"
+# The team queues and the address whose mail lands in each (policy §4).
+QUEUES: dict[str, str] = {
+    "support": "support@imageko.com",
+    "trust": "trust@imageko.com",
+    "urgent": "urgent@imageko.com",
+}
+MAX_TIER = 3  # tier 3: developers and legal; nothing above it
+# Order of work in a queue: most pressing first, then the earliest due.
+PRIORITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "normal": 2}
 # Plans whose `normal` priority becomes `high` (policy §1: premium/enterprise raise).
 PRIORITY_PLANS = frozenset({"premium", "enterprise"})
 
@@ -197,3 +207,55 @@ TOPIC_LABELS: dict[str, dict[str, str]] = {
         "fr": "Mes données et ma vie privée",
     },
 }
+
+# --- Service levels (SUPPORT_POLICY.md §2) -------------------------------------------------
+
+# The policy says "GMT" literally, so business hours do not move with UK summer time.
+BUSINESS_TZ = "Etc/GMT"
+BUSINESS_OPEN = time(9)  # inclusive
+BUSINESS_CLOSE = time(18)  # exclusive: 18:00 is already closed
+BUSINESS_DAYS: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday–Friday (date.weekday())
+# Fixed-date closures as (month, day): New Year's Day, Christmas Day, Boxing Day, when a UK-hours
+# desk is closed. Moving and substitute holidays (Easter, bank-holiday Mondays) are not modelled.
+HOLIDAYS: frozenset[tuple[int, int]] = frozenset({(1, 1), (12, 25), (12, 26)})
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRule:
+    """One row of the service-level table; resolution days count business days, when set."""
+
+    case: str
+    first_response: timedelta
+    breach: timedelta
+    resolution_days: int | None = None  # deadline for the resolution plan
+    resolution_target_days: int | None = None  # what the desk aims for, before the deadline
+
+
+# Insertion order breaks ties between rules with the same first response (urgent first).
+SLA_RULES: dict[str, SlaRule] = {
+    r.case: r
+    for r in (
+        SlaRule("urgent", timedelta(hours=6), timedelta(hours=12)),
+        # Acknowledge at once (≤ 24 h); a resolution plan in 5, at the latest 7, business days.
+        SlaRule(
+            "complaint",
+            timedelta(hours=24),
+            timedelta(hours=24),
+            resolution_days=7,
+            resolution_target_days=5,
+        ),
+        SlaRule("premium", timedelta(hours=12), timedelta(hours=12)),  # guaranteed
+        SlaRule("free", timedelta(hours=24), timedelta(hours=48)),  # best effort
+    )
+}
+
+# Which SLA row a plan gets: enterprise shares premium's guarantee.
+PLAN_SLA: dict[str, str] = {"premium": "premium", "enterprise": "premium", "free": "free"}
+# A customer with no plan, or one the desk does not know, is served as a free user.
+DEFAULT_PLAN = "free"
+
+# A resolved ticket reopens when the customer writes within this window; after it, it is closed.
+REOPEN_WINDOW = timedelta(days=7)
+
+# Live-chat queue order, lower first: premium subscribers go ahead of free users (policy §2).
+LIVE_PLAN_RANK: dict[str, int] = {"enterprise": 0, "premium": 0, "free": 1}

@@ -26,6 +26,8 @@ INTENT_TOPICS = {"greet": "greeting"}
 # Dialogue intents answer the bot's own questions; they are not opening topics.
 DIALOGUE_INTENTS = frozenset({"affirm", "deny", "kb_pick", "nlu_fallback"})
 SUMMARY_CHARS = 140
+# The custom payload key under which `action_handoff` hands the decision to the hub's router.
+HANDOFF_KEY = "handoff"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""TF-IDF character n-grams as sparse sentence features, scaled for Rasa's classifier.
+"""TF-IDF n-grams (of characters or of words) as sparse sentence features, scaled for Rasa's
+classifier.
 
 Rasa's CountVectorsFeaturizer gives raw counts, which swamp unit-length sentence embeddings
 in one logistic regression (whose C Rasa fixes at 1). L2-normalised, sublinear TF-IDF
@@ -25,16 +26,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from rasa_addons.featurizing import FeaturizesText
 
 _FILE = "vectorizer.pkl"
+_ANALYZERS = ("char_wb", "word")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class CharTfidfFeaturizer(FeaturizesText, SparseFeaturizer, GraphComponent):
-    """One sparse sentence feature per message: its scaled TF-IDF character n-grams."""
+class TfidfFeaturizer(FeaturizesText, SparseFeaturizer, GraphComponent):
+    """One sparse sentence feature per message: its scaled TF-IDF n-grams."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
             **SparseFeaturizer.get_default_config(),
+            "analyzer": "char_wb",  # or "word"
             "min_ngram": 2,
             "max_ngram": 4,
             "scale": 1.0,
@@ -42,9 +45,13 @@ class CharTfidfFeaturizer(FeaturizesText, SparseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        """n-gram bounds must be ordered; scale positive."""
-        if not 1 <= config["min_ngram"] <= config["max_ngram"] or config["scale"] <= 0:
-            raise ValueError(f"invalid CharTfidfFeaturizer config: {config}")
+        """A known analyzer; n-gram bounds ordered; scale positive."""
+        if (
+            config["analyzer"] not in _ANALYZERS
+            or not 1 <= config["min_ngram"] <= config["max_ngram"]
+            or config["scale"] <= 0
+        ):
+            raise ValueError(f"invalid TfidfFeaturizer config: {config}")
 
     def __init__(
         self,
@@ -66,13 +73,13 @@ class CharTfidfFeaturizer(FeaturizesText, SparseFeaturizer, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> CharTfidfFeaturizer:
+    ) -> TfidfFeaturizer:
         return cls(config, execution_context.node_name, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         texts = [m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)]
         self._vectorizer = TfidfVectorizer(
-            analyzer="char_wb",
+            analyzer=self._config["analyzer"],
             ngram_range=(self._config["min_ngram"], self._config["max_ngram"]),
             sublinear_tf=True,
         ).fit(texts)
@@ -88,7 +95,7 @@ class CharTfidfFeaturizer(FeaturizesText, SparseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> CharTfidfFeaturizer:
+    ) -> TfidfFeaturizer:
         with model_storage.read_from(resource) as folder:
             vectorizer = pickle.loads((folder / _FILE).read_bytes())
         return cls(config, execution_context.node_name, model_storage, resource, vectorizer)
