@@ -60,6 +60,9 @@ class MessagesOut(BaseModel):
     message_id: int
     lang: str
     replies: list[ReplyOut]
+    ticket: str | None = Field(
+        default=None, description="The ticket that people answer this conversation on, if any."
+    )
 
 
 def parse_message(raw: bytes, max_text_bytes: int) -> MessageIn:
@@ -129,6 +132,7 @@ async def post_message(conversation_id: ConversationId, request: Request) -> Mes
         message_id=routed.inbound.id,
         lang=routed.lang,
         replies=[ReplyOut.of(reply) for reply in routed.replies],
+        ticket=routed.ticket,
     )
 
 

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 READY_TIMEOUT_S = 240
+AGENT_TOKEN = "e2e-agent-token"
 
 
 def greeting(lang: str) -> str:
@@ -89,6 +91,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
         "REDIS_URL": "",  # the launcher must start its embedded server
         "DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
         "VAR_DIR": str(tmp / "var"),
+        "AGENT_API_TOKEN": AGENT_TOKEN,
+        "DEMO_DATA": "true",
         marker: "1",
     }
     log = tmp / "desk.log"
@@ -181,7 +185,9 @@ def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: Runnin
     texts = " ".join(reply["text"] for reply in body["replies"])
     assert body["lang"] == "es"
     assert "Cerrar todas las sesiones" in texts
-    assert "una persona" in texts.lower()
+    assert body["ticket"]
+    assert body["ticket"] in texts
+    assert "6 horas" in texts  # the urgent first-response target
 
 
 def say(desk: RunningDesk, conversation: str, text: str) -> list[str]:
@@ -201,14 +207,14 @@ def test_a_technical_handoff_asks_for_details_then_hands_over(desk: RunningDesk)
     second = say(
         desk, "e2e-tech", "GEN-502, prompt 'isometric city at night', Chrome on Windows 11"
     )
-    assert any("A person will reply" in text for text in second), second
+    assert any("Our team will reply here within 24 hours" in text for text in second), second
 
 
 def test_saying_the_answer_did_not_help_brings_a_person(desk: RunningDesk) -> None:
     first = say(desk, "e2e-nohelp", "¿Cómo restablezco mi contraseña?")
     assert any("/help/es/" in text for text in first), first
     second = say(desk, "e2e-nohelp", "no, no me ha servido")
-    assert any("Una persona te responderá" in text for text in second), second
+    assert any("Nuestro equipo te responderá" in text for text in second), second
 
 
 @pytest.mark.parametrize(
@@ -234,6 +240,65 @@ def test_awkward_messages_get_a_sensible_reply(desk: RunningDesk, text: str) -> 
     assert all(replies), replies
     if text.startswith("Mein Konto"):
         assert "English, Spanish and French" in replies[0]
+
+
+def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) -> None:
+    """Customer asks for a human -> triaged ticket -> an agent claims and replies -> the
+    reply reaches the customer -> resolved -> the bot answers again."""
+    url = f"{desk.url}/api/v1/conversations/e2e-human/messages"
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    # A known premium customer (demo data): the plan raises the priority and sets a 12 h SLA.
+    asked = httpx.post(
+        url,
+        json={
+            "text": "I want to talk to a human",
+            "metadata": {"email": "paul.premium@example.com"},
+        },
+        timeout=30,
+    ).json()
+    number = asked["ticket"]
+    assert number
+    assert number.startswith("IMG-")
+    assert any(number in reply["text"] for reply in asked["replies"])
+    ticket = httpx.get(f"{desk.url}/api/v1/tickets/{number}", headers=agent, timeout=10).json()
+    fields = ticket["ticket"]
+    assert (fields["topic"], fields["queue"], fields["tier"], fields["priority"]) == (
+        "human_request",
+        "support",
+        1,
+        "high",
+    )
+    created = datetime.fromisoformat(fields["created_at"])
+    assert datetime.fromisoformat(fields["due_at"]) - created == timedelta(hours=12)
+    assert fields["plan"] == "premium"
+    assert fields["status"] == "new"
+    assert ticket["transcript"][0]["text"] == "I want to talk to a human"
+
+    waiting = httpx.post(url, json={"text": "hello? anyone?"}, timeout=30).json()
+    assert waiting["replies"] == []
+    assert waiting["ticket"] == number
+
+    claimed = httpx.post(f"{desk.url}/api/v1/tickets/{number}/claim", headers=agent, timeout=10)
+    assert claimed.status_code == 200, claimed.text
+    reply = httpx.post(
+        f"{desk.url}/api/v1/tickets/{number}/reply",
+        json={"text": "Hi Paul, Léa here. How can I help?"},
+        headers=agent,
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+    history = httpx.get(url, timeout=10).json()
+    assert (history[-1]["sender"], history[-1]["text"]) == (
+        "agent",
+        "Hi Paul, Léa here. How can I help?",
+    )
+    assert "hello? anyone?" in [m["text"] for m in history]
+
+    resolved = httpx.post(f"{desk.url}/api/v1/tickets/{number}/resolve", headers=agent, timeout=10)
+    assert resolved.json()["status"] == "resolved"
+    back = httpx.post(url, json={"text": "hello"}, timeout=30).json()
+    assert [r["text"] for r in back["replies"]] == [greeting("en")]
+    assert back["ticket"] is None
 
 
 def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.kb.index import current_build
 from bot.kb.paths import INDEX_DIR
+from bot.triage.routing import HANDOFF_KEY
 from tests.integration.test_actions import action_call
 
 pytestmark = pytest.mark.skipif(current_build(INDEX_DIR) is None, reason="`make kb` builds it")
@@ -93,6 +94,10 @@ async def test_the_handoff_keeps_the_decision_and_the_details(client: httpx.Asyn
     routing = {"topic": "bug_report", "queue": "support", "tier": 2, "priority": "normal"}
     slots = {"lang": "en", "routing": routing, "tech_details": "GEN-502 on Chrome 131, Windows 11"}
     result = await run(client, "action_handoff", "bug_report", "GEN-502 on Chrome", slots)
-    assert [r["response"] for r in result["responses"]] == ["utter_handoff"]
+    said, handed = result["responses"]
+    assert said["response"] == "utter_handoff"
     final = next(e["value"] for e in events(result, "slot") if e["name"] == "routing")
     assert final == {**routing, "details": "GEN-502 on Chrome 131, Windows 11"}
+    # The hub's router makes the ticket from this payload; customers never see it.
+    assert handed["custom"] == {HANDOFF_KEY: final}
+    assert not handed.get("text")

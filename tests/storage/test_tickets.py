@@ -129,7 +129,8 @@ async def test_complaint_gets_a_resolution_deadline_in_business_days(desk: Desk)
     opened = await desk.tickets.open_from_handoff(
         "k2", decision, channel="api", lang="fr", plan=None
     )
-    assert opened.handoff.complaint and opened.handoff.due == opened.ticket.resolution_due_at
+    assert opened.handoff.complaint
+    assert opened.handoff.due == opened.ticket.resolution_due_at
 
 
 async def test_live_queue_puts_premium_ahead_of_free(desk: Desk) -> None:
@@ -203,7 +204,8 @@ async def test_claim_reply_resolve(desk: Desk) -> None:
     row = await desk.row(number)
     assert row.first_response_at == WEDNESDAY_10 + timedelta(minutes=3)
     assert row.status is TicketStatus.PENDING_CUSTOMER
-    assert message.status.value == "sent" and message.ticket_id == row.id
+    assert message.status.value == "sent"
+    assert message.ticket_id == row.id
     await desk.tickets.customer_wrote(row.id, message.id)
     assert (await desk.row(number)).status is TicketStatus.OPEN
     resolved = await desk.tickets.resolve(number, "lea")
@@ -224,7 +226,8 @@ async def test_concurrent_claims_exactly_one_wins(desk: Desk) -> None:
         )
         wins = [r for r in results if isinstance(r, Ticket)]
         losses = [r for r in results if isinstance(r, Conflict)]
-        assert len(wins) == 1 and len(losses) == 1, results
+        assert len(wins) == 1, results
+        assert len(losses) == 1, results
         assert (await desk.row(ticket.number or "")).assignee_id == wins[0].assignee_id
         claims = [
             e for e in await desk.tickets.history(ticket.number or "") if e.action == "claimed"
@@ -307,7 +310,8 @@ async def test_transfer_and_escalate_requeue(desk: Desk) -> None:
         "claimed",
     ]
     assert events[3].data == {"from": "support", "to": "trust", "reason": "abuse, not billing"}
-    assert events[4].actor == "tomas" and events[4].data["reason"] == "needs legal"
+    assert events[4].actor == "tomas"
+    assert events[4].data["reason"] == "needs legal"
 
 
 async def test_reopen_within_the_window_only(desk: Desk) -> None:
@@ -331,7 +335,8 @@ async def test_same_topic_handoff_within_the_window_reopens(desk: Desk) -> None:
     await desk.tickets.resolve(first.number or "", "sam")
     desk.clock.now += timedelta(days=2)
     again = await desk.handoff("w1", "bug_report")
-    assert again.id == first.id and again.status is TicketStatus.NEW
+    assert again.id == first.id
+    assert again.status is TicketStatus.NEW
     assert again.due_at == desk.clock.now + timedelta(hours=24)
     other = await desk.handoff("w1", "refund_request")  # a different topic: a new ticket
     assert other.id != first.id
