@@ -28,7 +28,8 @@ BATCH = 64
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MiniLMFeaturizer(FeaturizesText, DenseFeaturizer, GraphComponent):
-    """Adds one 384-dimensional sentence feature per message text."""
+    """Adds one sentence feature per message text: the 384-dimensional mean-pooled embedding,
+    followed by the max-pooled one when `max_pool` is on."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -39,6 +40,9 @@ class MiniLMFeaturizer(FeaturizesText, DenseFeaturizer, GraphComponent):
             # Unit vectors are small next to sparse features, and Rasa's logistic regression
             # fixes C=1: scaling the features is how the classifier gets the C it needs.
             "scale": 1.0,
+            # Max-pooled token vectors keep the strongest single cue of a sentence, which the
+            # mean dilutes; measured in config.yml.
+            "max_pool": False,
         }
 
     @classmethod
@@ -71,24 +75,30 @@ class MiniLMFeaturizer(FeaturizesText, DenseFeaturizer, GraphComponent):
     ) -> MiniLMFeaturizer:
         return cls(config, execution_context.node_name)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length sentence embeddings of `texts`."""
+    def _run(self, texts: list[str]) -> list[np.ndarray]:
         encoded = self._tokenizer.encode_batch(texts)
         feed = {
             "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
         }
-        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        return [np.asarray(out, dtype=np.float32) for out in self._session.run(None, feed)]
 
-    def _features(self, texts: list[str]) -> np.ndarray:
-        return self.embed(texts) * float(self._config["scale"])
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length sentence embeddings of `texts` (sentence-transformers' vectors)."""
+        return self._run(texts)[0]
+
+    def features(self, texts: list[str]) -> np.ndarray:
+        """The scaled sentence features of `texts`, as the classifier sees them."""
+        mean, peak = self._run(texts)
+        vectors = np.hstack([mean, peak]) if self._config["max_pool"] else mean
+        return vectors * float(self._config["scale"])
 
     def _featurize(self, messages: list[Message]) -> None:
         with_text = [m for m in messages if m.get(TEXT)]
         for start in range(0, len(with_text), BATCH):
             batch = with_text[start : start + BATCH]
             for message, vector in zip(
-                batch, self.embed([m.get(TEXT) for m in batch]), strict=True
+                batch, self.features([m.get(TEXT) for m in batch]), strict=True
             ):
                 self.add_features_to_message(None, vector[None, :], TEXT, message)

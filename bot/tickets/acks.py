@@ -33,11 +33,13 @@ _MONTHS = {
 
 _LIVE = {
     "en": "Your ticket is {number}. You are number {position} in the queue for a live agent; "
-    "please stay in this chat.",
+    "please stay in this chat. If you leave, we will reply here by {due}.",
     "es": "Tu ticket es el {number}. Eres el número {position} en la cola para hablar con un "
-    "agente; quédate en este chat, por favor.",
+    "agente; quédate en este chat, por favor. Si te vas, te responderemos por aquí como muy "
+    "tarde el {due}.",
     "fr": "Votre ticket est le {number}. Vous êtes en position {position} dans la file d'attente "
-    "pour un conseiller ; restez dans cette conversation, s'il vous plaît.",
+    "pour un conseiller ; restez dans cette conversation, s'il vous plaît. Si vous partez, nous "
+    "vous répondrons ici au plus tard le {due}.",
 }
 _ETA = {
     "en": "Your ticket is {number}. Our team will reply here within {hours} hours, "
