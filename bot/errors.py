@@ -77,6 +77,13 @@ class InvalidField(DeskError):
     code = "invalid_field"
 
 
+class DeliveryFailed(DeskError):
+    """A channel did not take a message; the message is kept (status failed) for a resend."""
+
+    status = 502
+    code = "delivery_failed"
+
+
 class AssistantUnavailable(DeskError):
     """The Rasa server did not answer; the inbound message is stored regardless."""
 

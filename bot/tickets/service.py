@@ -28,7 +28,7 @@ from bot.db.models import (
     TicketStatus,
     utcnow,
 )
-from bot.errors import Conflict, Forbidden, InvalidField, NotFound
+from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField, NotFound
 from bot.tickets.acks import Handoff
 from bot.triage import policy, sla
 from channels.base import OutboundMessage
@@ -283,8 +283,12 @@ class TicketService:
                 ticket.channel, OutboundMessage(conversation_id=ticket.conversation_id, text=text)
             )
         except Exception as exc:  # kept on the transcript as FAILED for a resend
-            await self._mark(message, MessageStatus.FAILED, f"{type(exc).__name__}: {exc}")
-            raise
+            reason = f"{type(exc).__name__}: {exc}"
+            await self._mark(message, MessageStatus.FAILED, reason)
+            raise DeliveryFailed(
+                f"{ticket.channel} did not take the reply; it is saved on {number}",
+                channel=ticket.channel,
+            ) from exc
         await self._mark(message, MessageStatus.SENT, None)
         return message
 

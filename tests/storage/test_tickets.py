@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.db import session_factory
 from bot.db.models import Conversation, ConversationState, Message, Ticket, TicketStatus
 from bot.delivery import Deliveries
-from bot.errors import Conflict, Forbidden, InvalidField, NotFound
+from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField, NotFound
 from bot.store import ConversationStore
 from bot.tickets.demo import seed_demo
 from bot.tickets.service import TicketService, ticket_id_of, ticket_number
@@ -354,3 +354,21 @@ async def test_messages_while_queued_join_the_ticket(desk: Desk) -> None:
     assert stored.ticket_id is None
     lines = [m.text for m in await desk.tickets.transcript(ticket.number or "")]
     assert lines[-2:] == ["still there?", "hello?"]
+
+
+async def test_a_channel_outage_keeps_the_reply_as_failed(desk: Desk) -> None:
+    ticket = await desk.handoff("x1", channel="slack")
+    deliveries = Deliveries()
+
+    async def down(message: OutboundMessage) -> None:
+        raise ConnectionError("slack is down")
+
+    deliveries.register("slack", down)
+    tickets = TicketService(desk.sessions, deliveries, desk.clock)
+    await tickets.claim(ticket.number or "", "lea")
+    with pytest.raises(DeliveryFailed):
+        await tickets.reply(ticket.number or "", "lea", "Are you there?")
+    (line,) = [m for m in await tickets.transcript(ticket.number or "") if m.sender == "agent"]
+    assert line.text == "Are you there?"
+    assert line.status.value == "failed"
+    assert "slack is down" in (line.error or "")
