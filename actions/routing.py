@@ -10,14 +10,19 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import SKIPPED
 from actions.kb import offer_articles, say_article
 from bot.decision import Kind, decide
 from bot.kb import service
 from bot.lang import DEFAULT
+from bot.triage import policy
 from bot.triage.policy import TOPIC_LABELS
 from bot.triage.routing import HANDOFF_KEY, RoutingDecision, route, topic_of
 
 TECHNICAL = frozenset({"generation_failed", "download_hires", "bug_report"})
+# Hand-off details that go to the agents with the ticket (never the code itself).
+COLLECTED = ("transaction_date", "last4", "content_url", "ownership_claim", "contact_email")
+FORM_STATE = ("tech_details", "account_email", "verification_code", "verified", "verify_method")
 URGENT_ADVICE = frozenset({"account_hacked", "payment_fraud"})
 
 
@@ -48,7 +53,7 @@ def _handoff(decision: RoutingDecision, tracker: Tracker) -> list[EventType]:
     ]
     if decision.topic in TECHNICAL and not tracker.get_slot("tech_details"):
         return [*events, FollowupAction("tech_details_form")]
-    return [*events, FollowupAction("action_handoff")]
+    return [*events, FollowupAction("action_handoff_next")]
 
 
 class ActionRoute(Action):  # type: ignore[misc]
@@ -117,7 +122,21 @@ class ActionHandoff(Action):  # type: ignore[misc]
         details = tracker.get_slot("tech_details")
         if details:
             routing["details"] = str(details)
+        collected = {
+            slot: tracker.get_slot(slot)
+            for slot in COLLECTED
+            if tracker.get_slot(slot) not in (None, SKIPPED)
+        }
+        if collected:
+            routing["collected"] = collected
+        if routing.get("topic") in policy.VERIFY_TOPICS:
+            # Agents must verify by other means (billing details, a call) when this is False.
+            routing["verified"] = bool(tracker.get_slot("verified"))
+            if routing["verified"]:
+                routing["verified_email"] = tracker.get_slot("account_email")
         dispatcher.utter_message(response="utter_handoff")
         # The hub's router turns this into the ticket and tells the customer its number.
         dispatcher.utter_message(json_message={HANDOFF_KEY: routing})
-        return [SlotSet("routing", routing), SlotSet("tech_details", None), ActiveLoop(None)]
+        # The next request starts from scratch: a new topic is verified and asked again.
+        resets = [SlotSet(slot, None) for slot in (*COLLECTED, *FORM_STATE)]
+        return [SlotSet("routing", routing), *resets, ActiveLoop(None)]

@@ -11,13 +11,14 @@ import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from bot import actions_endpoint, agent_api, api, health
+from bot import actions_endpoint, agent_api, api, health, verification
 from bot import lang as language
 from bot.db import create_engine, session_factory
 from bot.delivery import Deliveries
 from bot.errors import install_error_handlers
 from bot.kb import service as kb
 from bot.notify.alerts import alert_senders
+from bot.notify.mail import Mailer
 from bot.rasa_client import RasaClient
 from bot.router import ConversationRouter
 from bot.settings import Settings, load_settings
@@ -25,6 +26,7 @@ from bot.store import ConversationStore
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
+from bot.verification.service import VerificationService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,6 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tickets = tickets
         app.state.router = ConversationRouter(store, rasa, tickets, CustomerDirectory(sessions))
         monitor = SlaMonitor(sessions, alert_senders(settings))
+        verification.configure(
+            VerificationService(
+                sessions, Mailer.from_settings(settings).send, settings.signing_key()
+            )
+        )
         app.state.action_executor = actions_endpoint.create_executor()
         await asyncio.to_thread(language.warm_up)
         try:
@@ -63,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            verification.configure(None)
             sla_task.cancel()
             await asyncio.gather(sla_task, return_exceptions=True)
             await http.aclose()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import lang as language
 from bot.db.models import Message, MessageStatus
 from bot.errors import AssistantUnavailable
 from bot.rasa_client import RasaClient
+from bot.redact import redact
 from bot.store import ConversationStore
 from bot.tickets.acks import acknowledgment
 from bot.tickets.customers import CustomerDirectory
@@ -72,7 +73,10 @@ class ConversationRouter:
             lang = await asyncio.to_thread(language.detect, message.text, previous)
         customer = await self._customers.resolve(message.channel, message.metadata)
         customer_id = customer.id if customer is not None else None
-        inbound = await self._store.record_inbound(message, lang, customer_id)
+        # The transcript never holds card numbers, passwords or codes (policy §8); the
+        # assistant still reads the message as written, to check a verification code.
+        stored = replace(message, text=redact(message.text))
+        inbound = await self._store.record_inbound(stored, lang, customer_id)
         if inbound.ticket_id is not None:  # people own it: the bot stays silent
             await self._tickets.customer_wrote(inbound.ticket_id, inbound.id)
             await self._store.mark(inbound.id, MessageStatus.PROCESSED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Base of the links we send customers."
     )
     var_dir: Path = PROJECT_ROOT / "var"
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs and hashes what must not be forged or read (verification codes). "
+        "Unset: a random key per process, fine for one hub; set it when running several.",
+    )
     demo_data: bool = Field(default=True, description="Seed demo customers and agents at start.")
     agent_api_token: SecretStr | None = Field(
         default=None, description="Bearer token of the agent API; unset: the API refuses all."
@@ -44,6 +50,12 @@ class Settings(BaseSettings):
     smtp_from: str = "support@imageko.com"
     smtp_username: str = ""
     smtp_password: SecretStr | None = None
+
+    def signing_key(self) -> bytes:
+        """The secret key's bytes; a random one (per settings object) when none is set."""
+        if self.secret_key is None:
+            self.secret_key = SecretStr(secrets.token_hex(32))
+        return self.secret_key.get_secret_value().encode()
 
     @property
     def effective_database_url(self) -> str:

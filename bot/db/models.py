@@ -129,6 +129,7 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(128), default="")
     plan: Mapped[str] = mapped_column(String(32), default="free")
     lang: Mapped[str | None] = mapped_column(String(8))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32, when 2FA is on
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     identities: Mapped[list[CustomerIdentity]] = relationship(
@@ -246,3 +247,23 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Verification(Base):
+    """One proof-of-ownership attempt in a conversation (policy §8).
+
+    An attempt for an email no account has is stored too, with no customer: it fails the same
+    way as a wrong code, so the bot never reveals whether an account exists.
+    """
+
+    __tablename__ = "verifications"
+    __table_args__ = (Index("ix_verifications_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    code_hash: Mapped[str | None] = mapped_column(String(128))  # None: authenticator code only
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    verified_at: Mapped[datetime | None] = mapped_column()

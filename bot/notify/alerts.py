@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Protocol
 
-import aiosmtplib
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notify.mail import Mailer
 from bot.settings import Settings
 
 
@@ -30,33 +29,14 @@ class SlackAlerts:
 
 
 class EmailAlerts:
-    """Mails alerts to one address through the configured SMTP server."""
+    """Mails alerts to one address."""
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        sender: str,
-        recipient: str,
-        username: str | None = None,
-        password: str | None = None,
-    ) -> None:
-        self._host, self._port = host, port
-        self._sender, self._recipient = sender, recipient
-        self._username, self._password = username, password
+    def __init__(self, mailer: Mailer, recipient: str) -> None:
+        self._mailer = mailer
+        self._recipient = recipient
 
     async def send(self, subject: str, text: str) -> None:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self._sender, self._recipient, subject
-        message.set_content(text)
-        await aiosmtplib.send(
-            message,
-            hostname=self._host,
-            port=self._port,
-            username=self._username,
-            password=self._password,
-            timeout=10,
-        )
+        await self._mailer.send(self._recipient, subject, text)
 
 
 def alert_senders(settings: Settings) -> list[AlertSender]:
@@ -68,15 +48,5 @@ def alert_senders(settings: Settings) -> list[AlertSender]:
         )
         senders.append(SlackAlerts(client, settings.alert_slack_channel))
     if settings.alert_email_to:
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        senders.append(
-            EmailAlerts(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_from,
-                settings.alert_email_to,
-                settings.smtp_username or None,
-                password,
-            )
-        )
+        senders.append(EmailAlerts(Mailer.from_settings(settings), settings.alert_email_to))
     return senders

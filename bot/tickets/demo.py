@@ -25,6 +25,8 @@ DEMO_CUSTOMERS: tuple[dict[str, Any], ...] = (
         "name": "Paul Premium",
         "plan": "premium",
         "lang": "fr",
+        # Two-factor authentication on: the demo of authenticator-code verification.
+        "totp_secret": "JBSWY3DPEHPK3PXP",
         "identities": [("slack", "U0PREMIUM1")],
     },
     {
@@ -63,6 +65,7 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> int:
                 name=demo["name"],
                 plan=demo["plan"],
                 lang=demo["lang"],
+                totp_secret=demo.get("totp_secret"),
             )
             customer.identities = [
                 CustomerIdentity(channel=channel, external_id=external)

@@ -29,6 +29,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField, NotFound
+from bot.redact import redact
 from bot.tickets.acks import Handoff
 from bot.triage import policy, sla
 from channels.base import OutboundMessage
@@ -120,8 +121,8 @@ class TicketService:
                 session.add(ticket)
             ticket.queue, ticket.tier, ticket.priority = queue, tier, priority
             ticket.lang, ticket.plan, ticket.sla_rule = lang, plan, due.rule
-            ticket.summary = str(routing.get("summary") or "")
-            ticket.routing = dict(routing)
+            ticket.summary = redact(str(routing.get("summary") or ""))
+            ticket.routing = {**routing, "summary": ticket.summary}
             ticket.status, ticket.assignee_id = TicketStatus.NEW, None
             ticket.due_at, ticket.breach_at = due.first_response_due, due.breach_at
             ticket.resolution_due_at = due.resolution_due

@@ -259,3 +259,33 @@ REOPEN_WINDOW = timedelta(days=7)
 
 # Live-chat queue order, lower first: premium subscribers go ahead of free users (policy §2).
 LIVE_PLAN_RANK: dict[str, int] = {"enterprise": 0, "premium": 0, "free": 1}
+
+# --- Verification and hand-off details (SUPPORT_POLICY.md §1, §8) ----------------------------
+
+# Sensitive requests need proof of account ownership before people take them.
+VERIFY_TOPICS = frozenset(
+    {
+        "charged_twice",
+        "refund_request",
+        "payment_fraud",
+        "account_hacked",
+        "lost_email_access",
+        "data_privacy",
+    }
+)
+# Topics whose owner cannot read the account's mailbox: only the authenticator (TOTP) code works.
+NO_EMAIL_CODE_TOPICS = frozenset({"lost_email_access"})
+CODE_TTL = timedelta(minutes=10)
+MAX_CODE_TRIES = 5
+# What the people taking a topic need to know, asked before the hand-off, in this order.
+HANDOFF_DETAILS: dict[str, tuple[str, ...]] = {
+    "charged_twice": ("transaction_date", "last4"),
+    "refund_request": ("transaction_date",),
+    "copyright_report": ("content_url", "ownership_claim", "contact_email"),
+}
+# "I can't" at a verification step: hand over unverified, agents verify by other means.
+SKIP_CUES = {
+    "en": r"skip|can'?t|cannot|don'?t have|no access|not possible",
+    "es": r"saltar|omitir|no puedo|no tengo|sin acceso|imposible",
+    "fr": r"passer|ignorer|je ne peux pas|impossible|pas acces|je n'ai pas|je n ai pas",
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,9 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
 
 from bot.launcher import free_port
 from bot.settings import PROJECT_ROOT
+from tests.conftest import SmtpSink
 
 pytestmark = pytest.mark.e2e
 READY_TIMEOUT_S = 240
@@ -80,7 +83,17 @@ class RunningDesk:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
+def mail() -> Iterator[SmtpSink]:
+    """The desk's outgoing mail server: real SMTP on loopback, keeping every message."""
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[RunningDesk]:
     tmp = tmp_path_factory.mktemp("desk")
     marker = f"IMAGEKO_E2E_{uuid.uuid4().hex}"
     hub_port = free_port()
@@ -93,6 +106,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
         "VAR_DIR": str(tmp / "var"),
         "AGENT_API_TOKEN": AGENT_TOKEN,
         "DEMO_DATA": "true",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail.port),
         marker: "1",
     }
     log = tmp / "desk.log"
@@ -184,9 +199,14 @@ def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: Runnin
     body = response.json()
     texts = " ".join(reply["text"] for reply in body["replies"])
     assert body["lang"] == "es"
-    assert "Cerrar todas las sesiones" in texts
-    assert body["ticket"]
-    assert body["ticket"] in texts
+    assert "Cerrar todas las sesiones" in texts  # safety steps at once
+    assert "confirmar que la cuenta es tuya" in texts  # then proof of ownership (policy §8)
+    # Locked out of the mailbox too: a person verifies another way; the ticket opens now.
+    skipped = httpx.post(url, json={"text": "no puedo, no tengo acceso al correo"}, timeout=30)
+    body = skipped.json()
+    texts = " ".join(reply["text"] for reply in body["replies"])
+    assert body["ticket"], body
+    assert body["ticket"] in texts  # the customer gets the number
     assert "6 horas" in texts  # the urgent first-response target
 
 
@@ -299,6 +319,49 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
     back = httpx.post(url, json={"text": "hello"}, timeout=30).json()
     assert [r["text"] for r in back["replies"]] == [greeting("en")]
     assert back["ticket"] is None
+
+
+def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
+    desk: RunningDesk, mail: SmtpSink
+) -> None:
+    """Policy §8 end to end: email -> code mailed over SMTP -> code -> billing details ->
+    a ticket that says the account is verified; the code never reaches the transcript."""
+    conversation = "e2e-double-charge"
+    asked = say(desk, conversation, "You charged me twice for my subscription this month")
+    assert any("confirm the account is yours" in text for text in asked), asked
+    before = len(mail.messages)
+    sent = say(desk, conversation, "it's ana.free@example.com")
+    assert any("sent it a 6-digit code" in text for text in sent), sent
+    assert len(mail.messages) == before + 1
+    message = mail.messages[-1]
+    assert message["To"] == "ana.free@example.com"
+    found = re.search(r"\b(\d{6})\b", message.get_content())
+    assert found is not None
+    wrong = "000000" if found.group(1) != "000000" else "111111"
+    retry = say(desk, conversation, wrong)
+    assert any("You have 4 tries left" in text for text in retry), retry
+    verified = say(desk, conversation, found.group(1))
+    assert any("your account is verified" in text for text in verified), verified
+    assert any("When was the charge made" in text for text in verified), verified
+    last4 = say(desk, conversation, "on November 20th")
+    assert any("last 4 digits" in text for text in last4), last4
+    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
+    done = httpx.post(url, json={"text": "4242"}, timeout=30).json()
+    number = done["ticket"]
+    assert number, done
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    ticket = httpx.get(f"{desk.url}/api/v1/tickets/{number}", headers=agent, timeout=10).json()
+    routing = ticket["ticket"]["routing"]
+    assert (routing["topic"], routing["verified"], routing["verified_email"]) == (
+        "charged_twice",
+        True,
+        "ana.free@example.com",
+    )
+    assert routing["collected"] == {"transaction_date": "on November 20th", "last4": "4242"}
+    assert (ticket["ticket"]["queue"], ticket["ticket"]["priority"]) == ("support", "high")
+    lines = [line["text"] for line in ticket["transcript"]]
+    assert "[code]" in lines
+    assert found.group(1) not in " ".join(lines)
 
 
 def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:

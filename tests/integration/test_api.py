@@ -94,3 +94,10 @@ async def test_readyz_names_the_failing_dependency(client: httpx.AsyncClient) ->
     checks = response.json()["checks"]
     assert checks["rasa"].startswith("error")
     assert (checks["database"], checks["redis"]) == ("ok", "ok")
+
+
+async def test_secrets_never_reach_the_transcript(client: httpx.AsyncClient, app: FastAPI) -> None:
+    text = "card 4242 4242 4242 4242, my password is hunter2, code 123456"
+    await client.post(URL.format("secret1"), json={"text": text})
+    (stored,) = await _store(app).history("secret1")
+    assert stored.text == "card [card number], my password is [password], code [code]"

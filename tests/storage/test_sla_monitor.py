@@ -8,12 +8,10 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiosmtpd.controller import Controller
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,6 +21,7 @@ from bot.db.models import Alert, Ticket, TicketStatus
 from bot.delivery import Deliveries
 from bot.launcher import free_port
 from bot.notify.alerts import EmailAlerts, SlackAlerts, alert_senders
+from bot.notify.mail import Mailer
 from bot.settings import Settings
 from bot.store import ConversationStore
 from bot.tickets.demo import seed_demo
@@ -30,6 +29,7 @@ from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.conftest import SmtpSink
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 SLACK_TOKEN = "xoxb-test-token"
@@ -41,26 +41,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@dataclass
-class Mailbox:
-    """What the loopback SMTP server received."""
-
-    messages: list[Any] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox() -> Any:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
 
 
 @dataclass
@@ -108,9 +88,8 @@ async def _ticket(tickets: TicketService, store: ConversationStore, cid: str, to
 
 
 async def test_breach_alerts_once_and_reaches_slack_and_email(
-    engine: AsyncEngine, mailbox: Any, slack: tuple[FakeSlack, str]
+    engine: AsyncEngine, smtp_sink: SmtpSink, slack: tuple[FakeSlack, str]
 ) -> None:
-    box, smtp_port = mailbox
     fake, slack_url = slack
     sessions = session_factory(engine)
     await seed_demo(sessions)
@@ -123,7 +102,7 @@ async def test_breach_alerts_once_and_reaches_slack_and_email(
     await tickets.reply(answered, "sam", "On it.")
     senders = [
         SlackAlerts(AsyncWebClient(token=SLACK_TOKEN, base_url=slack_url), "#sla-alerts"),
-        EmailAlerts("127.0.0.1", smtp_port, "desk@imageko.com", "oncall@imageko.com"),
+        EmailAlerts(Mailer("127.0.0.1", smtp_sink.port, "desk@imageko.com"), "oncall@imageko.com"),
     ]
     monitor = SlaMonitor(sessions, senders, clock)
 
@@ -136,9 +115,9 @@ async def test_breach_alerts_once_and_reaches_slack_and_email(
     assert len(fake.posts) == 1
     assert fake.posts[0]["channel"] == "#sla-alerts"
     assert urgent in fake.posts[0]["text"]
-    assert len(box.messages) == 1
-    assert box.messages[0]["To"] == "oncall@imageko.com"
-    assert urgent in box.messages[0]["Subject"]
+    assert len(smtp_sink.messages) == 1
+    assert smtp_sink.messages[0]["To"] == "oncall@imageko.com"
+    assert urgent in smtp_sink.messages[0]["Subject"]
     async with sessions() as session:
         stored = list(await session.scalars(select(Alert)))
         ticket = await session.scalar(select(Ticket).where(Ticket.number == urgent))

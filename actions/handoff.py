@@ -1,0 +1,157 @@
+"""Before people take over: prove account ownership and collect what the team needs.
+
+`action_handoff_next` decides the next step from the policy (bot.triage.policy): the
+verification form for sensitive topics, the details form of the topic, then the hand-off.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import verification
+from bot.lang import DEFAULT
+from bot.triage import policy
+from bot.triage.routing import has_cue
+from bot.verification.service import Outcome
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+URL = re.compile(r"https?://\S+")
+SKIPPED = "skipped"
+DETAIL_FORMS = {"charged_twice": "billing_form", "refund_request": "billing_form"}
+DETAIL_FORMS["copyright_report"] = "copyright_form"
+
+
+def _topic(tracker: Tracker) -> str:
+    return str((tracker.get_slot("routing") or {}).get("topic") or "")
+
+
+def _text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def _lang(tracker: Tracker) -> str:
+    return str(tracker.get_slot("lang") or DEFAULT)
+
+
+def _skips(tracker: Tracker) -> bool:
+    return has_cue(policy.SKIP_CUES, _text(tracker), _lang(tracker))
+
+
+class ActionHandoffNext(Action):  # type: ignore[misc]
+    """`action_handoff_next`: verification first where the policy wants it, then details."""
+
+    def name(self) -> str:
+        return "action_handoff_next"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        topic = _topic(tracker)
+        if topic in policy.VERIFY_TOPICS and tracker.get_slot("verified") is None:
+            method = "app" if topic in policy.NO_EMAIL_CODE_TOPICS else "email"
+            return [SlotSet("verify_method", method), FollowupAction("verify_form")]
+        form = DETAIL_FORMS.get(topic)
+        needed = policy.HANDOFF_DETAILS.get(topic, ())
+        if form and any(tracker.get_slot(slot) is None for slot in needed):
+            return [FollowupAction(form)]
+        return [FollowupAction("action_handoff")]
+
+
+class ValidateVerifyForm(FormValidationAction):  # type: ignore[misc]
+    """`validate_verify_form`: the account's email, then the code; "I can't" skips."""
+
+    def name(self) -> str:
+        return "validate_verify_form"
+
+    async def validate_account_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if _skips(tracker):
+            return {"account_email": SKIPPED, "verification_code": SKIPPED, "verified": False}
+        found = EMAIL.search(str(value or ""))
+        if found is None:
+            dispatcher.utter_message(response="utter_email_invalid")
+            return {"account_email": None}
+        by_app = tracker.get_slot("verify_method") == "app"
+        await verification.current().start(
+            tracker.sender_id, found.group(), _lang(tracker), mail_code=not by_app
+        )
+        # The same words whether or not an account has this email: nothing is revealed.
+        return {"account_email": found.group().lower()}
+
+    async def validate_verification_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if _skips(tracker):
+            dispatcher.utter_message(response="utter_verification_skipped")
+            return {"verification_code": SKIPPED, "verified": False}
+        digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+        check = await verification.current().check(tracker.sender_id, digits)
+        if check.outcome is Outcome.VERIFIED:
+            dispatcher.utter_message(response="utter_verified")
+            return {"verification_code": "ok", "verified": True}
+        if check.outcome is Outcome.WRONG:
+            dispatcher.utter_message(response="utter_code_wrong", tries_left=check.tries_left)
+            return {"verification_code": None}
+        dispatcher.utter_message(response="utter_code_failed")
+        return {"verification_code": check.outcome.value, "verified": False}
+
+
+class ValidateBillingForm(FormValidationAction):  # type: ignore[misc]
+    """`validate_billing_form`: when the charge happened and the card's last 4 digits."""
+
+    def name(self) -> str:
+        return "validate_billing_form"
+
+    async def validate_transaction_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"transaction_date": str(value).strip()[:80] or None}
+
+    async def validate_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if _skips(tracker):
+            return {"last4": SKIPPED}
+        found = LAST4.search(str(value or ""))
+        if found is None:
+            dispatcher.utter_message(response="utter_last4_invalid")
+            return {"last4": None}
+        return {"last4": found.group(1)}
+
+
+class ValidateCopyrightForm(FormValidationAction):  # type: ignore[misc]
+    """`validate_copyright_form`: the content's URL, the ownership claim, a contact email."""
+
+    def name(self) -> str:
+        return "validate_copyright_form"
+
+    async def validate_content_url(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = URL.search(str(value or ""))
+        if found is None:
+            dispatcher.utter_message(response="utter_url_invalid")
+            return {"content_url": None}
+        return {"content_url": found.group()}
+
+    async def validate_ownership_claim(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"ownership_claim": str(value).strip()[:1000] or None}
+
+    async def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = EMAIL.search(str(value or ""))
+        if found is None:
+            dispatcher.utter_message(response="utter_email_invalid")
+            return {"contact_email": None}
+        return {"contact_email": found.group().lower()}
