@@ -121,6 +121,12 @@ class TicketService:
                 session.add(ticket)
             ticket.queue, ticket.tier, ticket.priority = queue, tier, priority
             ticket.lang, ticket.plan, ticket.sla_rule = lang, plan, due.rule
+            # Agents filter on these: who still needs verifying, what came back.
+            ticket.tags = sorted(
+                {*ticket.tags}
+                | ({"unverified"} if routing.get("verified") is False else set())
+                | ({"reopened"} if reopened else set())
+            )
             ticket.summary = redact(str(routing.get("summary") or ""))
             ticket.routing = {**routing, "summary": ticket.summary}
             ticket.status, ticket.assignee_id = TicketStatus.NEW, None

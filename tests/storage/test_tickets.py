@@ -336,6 +336,7 @@ async def test_same_topic_handoff_within_the_window_reopens(desk: Desk) -> None:
     desk.clock.now += timedelta(days=2)
     again = await desk.handoff("w1", "bug_report")
     assert again.id == first.id
+    assert again.tags == ["reopened"]
     assert again.status is TicketStatus.NEW
     assert again.due_at == desk.clock.now + timedelta(hours=24)
     other = await desk.handoff("w1", "refund_request")  # a different topic: a new ticket
@@ -372,3 +373,28 @@ async def test_a_channel_outage_keeps_the_reply_as_failed(desk: Desk) -> None:
     assert line.text == "Are you there?"
     assert line.status.value == "failed"
     assert "slack is down" in (line.error or "")
+
+
+async def test_unverified_hand_offs_are_tagged_for_agents(desk: Desk) -> None:
+    await desk.conversation("v1")
+    decision = {**route("refund_request", 1.0, "refund", "en", None).as_dict(), "verified": False}
+    opened = await desk.tickets.open_from_handoff(
+        "v1", decision, channel="api", lang="en", plan=None
+    )
+    assert opened.ticket.tags == ["unverified"]
+    await desk.conversation("v2")
+    decision["verified"] = True
+    opened = await desk.tickets.open_from_handoff(
+        "v2", decision, channel="api", lang="en", plan=None
+    )
+    assert opened.ticket.tags == []
+
+
+async def test_the_summary_is_redacted(desk: Desk) -> None:
+    await desk.conversation("v3")
+    decision = route("charged_twice", 1.0, "card 4242 4242 4242 4242 twice", "en", None).as_dict()
+    opened = await desk.tickets.open_from_handoff(
+        "v3", decision, channel="api", lang="en", plan=None
+    )
+    assert opened.ticket.summary == "card [card number] twice"
+    assert opened.ticket.routing["summary"] == "card [card number] twice"
