@@ -17,8 +17,10 @@ from bot.db import create_engine, session_factory
 from bot.delivery import Deliveries
 from bot.errors import install_error_handlers
 from bot.kb import service as kb
+from bot.mail_intake import MailIntake
 from bot.notify.alerts import alert_senders
 from bot.notify.mail import Mailer
+from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import ConversationRouter
 from bot.settings import Settings, load_settings
@@ -26,7 +28,37 @@ from bot.store import ConversationStore
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
+from bot.triage import policy
 from bot.verification.service import VerificationService
+from channels.email import imap
+from channels.email.imap import ImapConfig
+from channels.email.parse import BadEmail
+from channels.email.receiver import Receiver, serve
+
+
+def imap_config(settings: Settings) -> ImapConfig:
+    """The mailbox the settings name."""
+    password = settings.imap_password.get_secret_value() if settings.imap_password else ""
+    return ImapConfig(
+        settings.imap_host, settings.imap_port, settings.imap_user, password, ssl=settings.imap_ssl
+    )
+
+
+async def poll_imap(config: ImapConfig, intake: MailIntake, settings: Settings) -> None:
+    """Read the mailbox every `imap_poll_s` seconds; a failed round is logged and retried."""
+
+    async def handle(raw: bytes) -> None:
+        try:
+            await intake.receive(raw)
+        except BadEmail as exc:  # unreadable: logged, marked seen, never retried forever
+            logging.getLogger(__name__).warning("unreadable mail in %s: %s", config.host, exc)
+
+    while True:
+        try:
+            await imap.poll(config, handle)
+        except imap.ImapError as exc:
+            logging.getLogger(__name__).warning("IMAP poll failed: %s", exc)
+        await asyncio.sleep(settings.imap_poll_s)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,24 +87,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tickets = tickets
         app.state.router = ConversationRouter(store, rasa, tickets, CustomerDirectory(sessions))
         monitor = SlaMonitor(sessions, alert_senders(settings))
-        verification.configure(
-            VerificationService(
-                sessions, Mailer.from_settings(settings).send, settings.signing_key()
-            )
+        mailer = Mailer.from_settings(settings)
+        verification.configure(VerificationService(sessions, mailer.send, settings.signing_key()))
+        outbox = Outbox(sessions, {"email": mailer.send_raw})
+        intake = MailIntake(
+            sessions,
+            store,
+            tickets,
+            CustomerDirectory(sessions),
+            rasa,
+            settings.var_dir / "attachments",
+            settings.public_url,
         )
+        deliveries.register("email", intake.deliver)
+        app.state.mail_intake = intake
         app.state.action_executor = actions_endpoint.create_executor()
         await asyncio.to_thread(language.warm_up)
         try:
             await asyncio.to_thread(kb.warm_up)
         except FileNotFoundError as exc:  # the desk still talks; KB questions get "no answer"
             logging.getLogger(__name__).warning("knowledge base unavailable: %s", exc)
-        sla_task = asyncio.create_task(monitor.run_forever(settings.sla_check_interval_s))
+        tasks = [
+            asyncio.create_task(monitor.run_forever(settings.sla_check_interval_s)),
+            asyncio.create_task(outbox.run_forever(settings.outbox_interval_s)),
+        ]
+        if settings.imap_host:
+            tasks.append(asyncio.create_task(poll_imap(imap_config(settings), intake, settings)))
+        smtp = None
+        if settings.email_receiver_port:
+            receiver = Receiver(frozenset(policy.QUEUES.values()), intake.receive)
+            smtp = await serve(receiver, settings.email_receiver_host, settings.email_receiver_port)
         try:
             yield
         finally:
+            if smtp is not None:
+                smtp.close()
             verification.configure(None)
-            sla_task.cancel()
-            await asyncio.gather(sla_task, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await http.aclose()
             if redis is not None:
                 await redis.aclose()

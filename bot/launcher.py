@@ -82,6 +82,8 @@ class Desk:
         self.hub_url = f"http://{settings.hub_host}:{self.hub_port}"
         self.redis_url = settings.redis_url
         self.embedded_redis = not settings.redis_url
+        # The whole desk takes email too: on the configured port, or a free one.
+        self.email_port = settings.email_receiver_port or free_port()
 
     def say(self, line: str) -> None:
         """A line of the launcher's own in the combined log."""
@@ -134,6 +136,7 @@ class Desk:
                 "HUB_PORT": str(self.hub_port),
                 "RASA_URL": self.rasa_url,
                 "REDIS_URL": self.redis_url,
+                "EMAIL_RECEIVER_PORT": str(self.email_port),
             },
             cwd=PROJECT_ROOT,
             ready=lambda: _http_ok(f"{self.hub_url}/healthz"),
@@ -153,6 +156,8 @@ class Desk:
             f"  rasa       {self.rasa_url}",
             f"  actions    {self.hub_url}/webhook (served by the hub)",
             f"  redis      {self.redis_url}  ({redis_kind})",
+            f"  email      smtp://{self.settings.email_receiver_host}:{self.email_port}"
+            "  (support@, trust@, urgent@imageko.com)",
             f"  database   {self.settings.effective_database_url}",
         ):
             self.say(line)

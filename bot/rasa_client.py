@@ -39,12 +39,26 @@ class RasaClient:
     ) -> list[OutboundMessage]:
         """Hand one customer message to the assistant and return its replies."""
         body = {"sender": conversation_id, "message": text, "metadata": metadata}
+        items = await self._post("/webhooks/rest/webhook", body)
+        if not isinstance(items, list):
+            raise AssistantUnavailable("the assistant answered with an unexpected body")
+        return [reply_from_rasa(conversation_id, item) for item in items if isinstance(item, dict)]
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """The assistant's understanding of `text` alone (intent, ranking, entities), no
+        dialogue: for one-shot channels such as email."""
+        parsed = await self._post("/model/parse", {"text": text})
+        if not isinstance(parsed, dict):
+            raise AssistantUnavailable("the assistant answered with an unexpected body")
+        return parsed
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
         try:
             response = await self._http.post(
-                f"{self._base}/webhooks/rest/webhook", json=body, timeout=self._timeout
+                f"{self._base}{path}", json=body, timeout=self._timeout
             )
             response.raise_for_status()
-            items = response.json()
+            return response.json()
         except httpx.TimeoutException as exc:
             raise AssistantUnavailable(
                 f"the assistant did not answer within {self._timeout:g} s; "
@@ -54,9 +68,6 @@ class RasaClient:
             raise AssistantUnavailable(
                 "the assistant is unreachable right now; your message is saved and will be answered"
             ) from exc
-        if not isinstance(items, list):
-            raise AssistantUnavailable("the assistant answered with an unexpected body")
-        return [reply_from_rasa(conversation_id, item) for item in items if isinstance(item, dict)]
 
     async def status(self) -> dict[str, Any]:
         """Rasa's `/status`: raises unless the server is up with a model loaded."""

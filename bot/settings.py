@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     smtp_from: str = "support@imageko.com"
     smtp_username: str = ""
     smtp_password: SecretStr | None = None
+    email_receiver_host: str = "127.0.0.1"
+    email_receiver_port: int = Field(default=0, ge=0, le=65535, description="0: no receiver.")
+    imap_host: str = Field(default="", description="Empty: no IMAP polling.")
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_user: str = ""
+    imap_password: SecretStr | None = None
+    imap_ssl: bool = True
+    imap_poll_s: float = Field(default=60.0, gt=0)
+    outbox_interval_s: float = Field(default=2.0, gt=0)
 
     def signing_key(self) -> bytes:
         """The secret key's bytes; a random one (per settings object) when none is set."""

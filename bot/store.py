@@ -27,7 +27,11 @@ class ConversationStore:
         self._sessions = sessions
 
     async def record_inbound(
-        self, message: InboundMessage, lang: str, customer_id: int | None = None
+        self,
+        message: InboundMessage,
+        lang: str,
+        customer_id: int | None = None,
+        external_id: str | None = None,
     ) -> Message:
         """Store a customer's message, creating its conversation if new.
 
@@ -68,6 +72,7 @@ class ConversationStore:
                 lang=lang,
                 status=MessageStatus.RECEIVED,
                 ticket_id=ticket_id,
+                external_id=external_id,
             )
             session.add(stored)
         return stored

@@ -111,6 +111,8 @@ class Message(Base):
     lang: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[MessageStatus] = mapped_column(Enum(MessageStatus, native_enum=False, length=16))
     error: Mapped[str | None] = mapped_column(Text)
+    # The platform's own id of the message (an email's Message-ID): threads and de-duplicates.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     # Set while a ticket owns the conversation: the message belongs to that ticket's transcript.
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -267,3 +269,21 @@ class Verification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     verified_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxItem(Base):
+    """A message waiting to go out on a channel; retried with backoff until the channel takes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[str] = mapped_column(Text)  # the channel's wire form (an RFC 5322 message)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # None once sent or given up
+    sent_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

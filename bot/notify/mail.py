@@ -49,3 +49,16 @@ class Mailer:
             password=self._password,
             timeout=10,
         )
+
+    async def send_raw(self, recipient: str, payload: str) -> None:
+        """Send an already composed RFC 5322 message (the outbox's email transport)."""
+        await aiosmtplib.send(
+            payload.encode(),
+            sender=self._sender,
+            recipients=[recipient],
+            hostname=self._host,
+            port=self._port,
+            username=self._username,
+            password=self._password,
+            timeout=10,
+        )

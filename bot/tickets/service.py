@@ -167,6 +167,35 @@ class TicketService:
                 .limit(1)
             )
 
+    async def reopen_for_customer(self, conversation_id: str, message_id: int) -> Ticket | None:
+        """The customer wrote again on a resolved ticket within the window: it reopens, back to
+        the agent who had it (or to its queue), and the message joins it. None otherwise."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            ticket = await session.scalar(
+                select(Ticket)
+                .where(Ticket.conversation_id == conversation_id)
+                .where(Ticket.status == TicketStatus.RESOLVED)
+                .order_by(Ticket.id.desc())
+                .limit(1)
+                .with_for_update()
+            )
+            if ticket is None or ticket.resolved_at is None:
+                return None
+            if not sla.can_reopen(ticket.resolved_at, now):
+                return None
+            owned = ticket.assignee_id is not None
+            ticket.status = TicketStatus.OPEN if owned else TicketStatus.NEW
+            ticket.resolved_at = None
+            ticket.tags = sorted({*ticket.tags, "reopened"})
+            state = ConversationState.AGENT if owned else ConversationState.QUEUED
+            await self._set_state(session, conversation_id, state)
+            await session.execute(
+                update(Message).where(Message.id == message_id).values(ticket_id=ticket.id)
+            )
+            self._audit(session, ticket, "customer", "reopened", {"message_id": message_id})
+        return ticket
+
     async def customer_wrote(self, ticket_id: int, message_id: int) -> None:
         """A customer message while people own the conversation: the agent's turn again."""
         async with self._sessions.begin() as session:

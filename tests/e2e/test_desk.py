@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import signal
+import smtplib
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -80,6 +82,7 @@ class RunningDesk:
     url: str
     marker: str
     log: Path
+    email_port: int
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[R
     tmp = tmp_path_factory.mktemp("desk")
     marker = f"IMAGEKO_E2E_{uuid.uuid4().hex}"
     hub_port = free_port()
+    email_port = free_port()
     env = {
         **os.environ,
         "HUB_PORT": str(hub_port),
@@ -108,6 +112,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[R
         "DEMO_DATA": "true",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(mail.port),
+        "EMAIL_RECEIVER_PORT": str(email_port),
+        "OUTBOX_INTERVAL_S": "0.5",
         marker: "1",
     }
     log = tmp / "desk.log"
@@ -119,7 +125,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[R
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log)
+    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log, email_port)
     try:
         _wait_ready(running)
         yield running
@@ -362,6 +368,75 @@ def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     lines = [line["text"] for line in ticket["transcript"]]
     assert "[code]" in lines
     assert found.group(1) not in " ".join(lines)
+
+
+def _mail_to(mail: SmtpSink, address: str, count: int) -> EmailMessage:
+    """Wait (bounded) until the desk has sent `count` messages to `address`; the last one."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        sent = [m for m in mail.messages if m["To"] == address]
+        if len(sent) >= count:
+            return sent[count - 1]
+        time.sleep(0.2)
+    pytest.fail(f"no mail #{count} to {address}: {[m['To'] for m in mail.messages]}")
+
+
+def test_email_to_urgent_becomes_an_urgent_ticket_threaded_both_ways(
+    desk: RunningDesk, mail: SmtpSink
+) -> None:
+    """Mail to urgent@ about a stolen card -> urgent ticket and an acknowledgment (6 h); the
+    customer's reply joins the ticket; the agent's answer goes out threaded."""
+    customer = "victim@example.com"
+    first = EmailMessage()
+    first["From"], first["To"] = f"Vic Tim <{customer}>", "urgent@imageko.com"
+    first["Subject"] = "My card was stolen and used on imageko"
+    first["Message-ID"] = "<first-e2e@mail.example>"
+    first.set_content("Hello,\n\nSomeone used my stolen card to buy credits. Please help!\n")
+    with smtplib.SMTP("127.0.0.1", desk.email_port, timeout=30) as smtp:
+        smtp.send_message(first)
+    ack = _mail_to(mail, customer, 1)
+    number = re.search(r"IMG-\d{6}", str(ack["Subject"]))
+    assert number is not None, ack["Subject"]
+    assert ack["In-Reply-To"] == "<first-e2e@mail.example>"
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["From"] == "urgent@imageko.com"
+    assert "6 hours" in ack.get_body(("plain",)).get_content()
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    url = f"{desk.url}/api/v1/tickets/{number.group()}"
+    ticket = httpx.get(url, headers=agent, timeout=10).json()["ticket"]
+    assert (ticket["queue"], ticket["priority"], ticket["channel"]) == ("urgent", "urgent", "email")
+
+    reply = EmailMessage()
+    reply["From"], reply["To"] = customer, "urgent@imageko.com"
+    reply["Subject"] = f"Re: {ack['Subject']}"
+    reply["Message-ID"] = "<second-e2e@mail.example>"
+    reply["In-Reply-To"] = ack["Message-ID"]
+    reply["References"] = f"<first-e2e@mail.example> {ack['Message-ID']}"
+    reply.set_content(
+        "It was on November 24.\n\nOn Thu, 26 Nov 2026 at 10:02, urgent@imageko.com wrote:\n"
+        "> Your ticket is ...\n"
+    )
+    with smtplib.SMTP("127.0.0.1", desk.email_port, timeout=30) as smtp:
+        smtp.send_message(reply)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        lines = [m["text"] for m in httpx.get(url, headers=agent, timeout=10).json()["transcript"]]
+        if "It was on November 24." in lines:
+            break
+        time.sleep(0.2)
+    assert "It was on November 24." in lines  # quoted part stripped, on the same ticket
+
+    assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
+    answer = httpx.post(
+        f"{url}/reply", json={"text": "We blocked the card payments."}, headers=agent, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    sent = _mail_to(mail, customer, 2)
+    assert sent["In-Reply-To"] == "<second-e2e@mail.example>"
+    assert str(sent["References"]).split()[0] == "<first-e2e@mail.example>"
+    assert number.group() in str(sent["Subject"])
+    assert "Auto-Submitted" not in sent  # a person wrote this one
+    assert "We blocked the card payments." in sent.get_body(("plain",)).get_content()
 
 
 def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:

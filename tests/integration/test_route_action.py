@@ -51,7 +51,7 @@ async def test_a_hacked_account_gets_safety_steps_then_an_urgent_handoff(
         "urgent",
     )
     assert routing["summary"] == "me han hackeado la cuenta"
-    assert [e["name"] for e in events(result, "followup")] == ["action_handoff"]
+    assert [e["name"] for e in events(result, "followup")] == ["action_handoff_next"]
 
 
 async def test_a_technical_handoff_asks_the_pro_tips_questions_first(
@@ -87,7 +87,7 @@ async def test_no_after_an_answer_hands_the_topic_to_its_queue(client: httpx.Asy
         "support",
         "high",
     )
-    assert [e["name"] for e in events(result, "followup")] == ["action_handoff"]
+    assert [e["name"] for e in events(result, "followup")] == ["action_handoff_next"]
 
 
 async def test_the_handoff_keeps_the_decision_and_the_details(client: httpx.AsyncClient) -> None:
@@ -101,3 +101,33 @@ async def test_the_handoff_keeps_the_decision_and_the_details(client: httpx.Asyn
     # The hub's router makes the ticket from this payload; customers never see it.
     assert handed["custom"] == {HANDOFF_KEY: final}
     assert not handed.get("text")
+
+
+@pytest.mark.parametrize(
+    ("topic", "slots", "followup", "method"),
+    [
+        ("account_hacked", {}, "verify_form", "email"),
+        ("lost_email_access", {}, "verify_form", "app"),  # the mailbox is what was lost
+        ("charged_twice", {"verified": True}, "billing_form", None),
+        (
+            "charged_twice",
+            {"verified": False, "transaction_date": "x", "last4": "1"},
+            "action_handoff",
+            None,
+        ),
+        ("copyright_report", {}, "copyright_form", None),
+        ("human_request", {}, "action_handoff", None),
+    ],
+)
+async def test_the_next_hand_off_step_follows_the_policy(
+    client: httpx.AsyncClient,
+    topic: str,
+    slots: dict[str, Any],
+    followup: str,
+    method: str | None,
+) -> None:
+    state = {"lang": "en", "routing": {"topic": topic}, **slots}
+    result = await run(client, "action_handoff_next", topic, "text", state)
+    assert [e["name"] for e in events(result, "followup")] == [followup]
+    chosen = [e["value"] for e in events(result, "slot") if e["name"] == "verify_method"]
+    assert chosen == ([method] if method else [])
