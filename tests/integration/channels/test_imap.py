@@ -20,7 +20,10 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
+from bot.db import session_factory
+from bot.tickets.demo import seed_demo
 from channels.email.imap import Fetched, ImapConfig, ImapError, fetch_unseen, mark_seen, poll
 
 HOST = "127.0.0.1"
@@ -311,3 +314,14 @@ def _echo_login_refusal(listener: socket.socket) -> None:
             stream.flush()
             if command == b"LOGOUT":
                 return
+
+
+async def test_mail_read_over_imap_reaches_the_desk_once(config: ImapConfig, app: FastAPI) -> None:
+    """The hub's intake behind the poller: an IMAP mail becomes a ticket (the assistant is down
+    in this app, so people take it), and the next poll does not take it again."""
+    await seed_demo(session_factory(app.state.engine))
+    _append(config, _email("Necesito ayuda con mi factura", "Hola, no entiendo un cargo."))
+    assert await poll(config, app.state.mail_intake.receive) == 1
+    (ticket,) = await app.state.tickets.queue("support")
+    assert (ticket.channel, ticket.lang) == ("email", "es")
+    assert await poll(config, app.state.mail_intake.receive) == 0
