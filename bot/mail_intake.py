@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from channels.email.parse import ParsedEmail, parse_email
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,6 +44,7 @@ from bot.tickets.service import TicketService, ticket_id_of
 from bot.triage import policy
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
+from channels.email.parse import ParsedEmail, parse_email
 from channels.email.render import compose, reply_subject
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ class MailIntake:
                 )
                 session.add(line)
                 await session.flush()
-            Outbox.add(session, CHANNEL, parsed.sender, email.as_string(), line)
+            Outbox.add(session, CHANNEL, parsed.sender, email.as_string(), line, self._clock())
 
     async def _known(self, message_id: str) -> bool:
         """Already processed: a server's retry of a delivery we answered 250 to, or IMAP."""

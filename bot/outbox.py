@@ -40,15 +40,21 @@ class Outbox:
 
     @staticmethod
     def add(
-        session: AsyncSession, channel: str, recipient: str, payload: str, message: Message | None
+        session: AsyncSession,
+        channel: str,
+        recipient: str,
+        payload: str,
+        message: Message | None,
+        now: datetime,
     ) -> OutboxItem:
-        """Queue a payload inside the caller's transaction (with the transcript line it sends)."""
+        """Queue a payload inside the caller's transaction (with the transcript line it sends),
+        due at once."""
         item = OutboxItem(
             channel=channel,
             recipient=recipient,
             payload=payload,
             attempts=0,
-            next_attempt_at=utcnow(),
+            next_attempt_at=now,
             message_id=message.id if message is not None else None,
         )
         session.add(item)

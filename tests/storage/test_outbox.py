@@ -12,7 +12,7 @@ from bot.db import session_factory
 from bot.db.models import Conversation, Direction, Message, MessageStatus, OutboxItem
 from bot.outbox import MAX_ATTEMPTS, Outbox, backoff
 
-NOW = datetime.now(UTC)  # Outbox.add stamps items with the real clock
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -51,7 +51,7 @@ async def _queue(engine: AsyncEngine, payload: str = "Subject: hi\n\nhello") -> 
         )
         session.add(line)
         await session.flush()
-        Outbox.add(session, "email", "ana@example.com", payload, line)
+        Outbox.add(session, "email", "ana@example.com", payload, line, NOW)
         return line.id
 
 
