@@ -439,6 +439,36 @@ def test_email_to_urgent_becomes_an_urgent_ticket_threaded_both_ways(
     assert "We blocked the card payments." in sent.get_body(("plain",)).get_content()
 
 
+def test_a_clear_question_by_email_is_answered_and_a_reply_brings_a_person(
+    desk: RunningDesk, mail: SmtpSink
+) -> None:
+    customer = "curious@example.com"
+    question = EmailMessage()
+    question["From"], question["To"] = customer, "support@imageko.com"
+    question["Subject"] = "Full resolution downloads"
+    question["Message-ID"] = "<faq-e2e@mail.example>"
+    question.set_content("How do I download my images in full resolution?")
+    with smtplib.SMTP("127.0.0.1", desk.email_port, timeout=30) as smtp:
+        smtp.send_message(question)
+    answer = _mail_to(mail, customer, 1)
+    text = answer.get_body(("plain",)).get_content()
+    assert "/help/en/download-hires" in text
+    assert "reply to this email" in text
+    assert "IMG-" not in str(answer["Subject"])  # answered, no ticket
+    reply = EmailMessage()
+    reply["From"], reply["To"] = customer, "support@imageko.com"
+    reply["Subject"] = f"Re: {answer['Subject']}"
+    reply["Message-ID"] = "<faq-e2e-2@mail.example>"
+    reply["In-Reply-To"] = answer["Message-ID"]
+    reply["References"] = f"<faq-e2e@mail.example> {answer['Message-ID']}"
+    reply.set_content("That did not work, the button is greyed out.")
+    with smtplib.SMTP("127.0.0.1", desk.email_port, timeout=30) as smtp:
+        smtp.send_message(reply)
+    ack = _mail_to(mail, customer, 2)
+    assert re.search(r"IMG-\d{6}", str(ack["Subject"])), ack["Subject"]
+    assert ack["In-Reply-To"] == "<faq-e2e-2@mail.example>"
+
+
 def test_ctrl_c_stops_everything(desk: RunningDesk) -> None:
     launched = {desk.process.pid} | descendants(desk.process.pid) | processes_marked(desk.marker)
     assert len(launched) >= 4  # launcher, redis, rasa, hub
