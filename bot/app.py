@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import httpx
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from redis.asyncio import Redis
 from bot import actions_endpoint, agent_api, api, health, verification
 from bot import lang as language
 from bot.db import create_engine, session_factory
+from bot.db.models import MessageStatus
 from bot.delivery import Deliveries
 from bot.errors import install_error_handlers
 from bot.kb import service as kb
@@ -22,6 +24,7 @@ from bot.notify.alerts import alert_senders
 from bot.notify.mail import Mailer
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
+from bot.redact import redact
 from bot.router import ConversationRouter
 from bot.settings import Settings, load_settings
 from bot.store import ConversationStore
@@ -30,10 +33,12 @@ from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
 from bot.triage import policy
 from bot.verification.service import VerificationService
+from channels.base import InboundMessage, OutboundMessage
 from channels.email import imap
 from channels.email.imap import ImapConfig
 from channels.email.parse import BadEmail
 from channels.email.receiver import Receiver, serve
+from channels.webchat.server import WebchatServer
 
 
 def imap_config(settings: Settings) -> ImapConfig:
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.public_url,
         )
         deliveries.register("email", intake.deliver)
+        deliveries.register("webchat", app.state.webchat.send)
         app.state.mail_intake = intake
         app.state.action_executor = actions_endpoint.create_executor()
         await asyncio.to_thread(language.warm_up)
@@ -133,6 +139,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="imageko support desk", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+
+    async def chat(message: InboundMessage) -> tuple[list[OutboundMessage], str | None]:
+        routed = await app.state.router.handle(message)
+        return routed.replies, routed.ticket
+
+    async def keep(message: InboundMessage, why: str) -> None:
+        store: ConversationStore = app.state.store
+        stored = await store.record_inbound(replace(message, text=redact(message.text)), "")
+        await store.mark(stored.id, MessageStatus.FAILED, why)
+
+    # Built with the app (mounts are fixed before start); the router arrives in the lifespan.
+    webchat = WebchatServer(chat, keep, settings.redis_url or None)
+    app.state.webchat = webchat
+    app.mount("/socket.io", webchat.asgi_app())
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api.router)

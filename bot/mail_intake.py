@@ -106,7 +106,8 @@ class MailIntake:
 
     async def receive(self, raw: bytes, envelope_sender: str | None = None) -> Received:
         """Store one email, then answer it, ticket it, or keep quiet; raises `BadEmail`."""
-        parsed = parse_email(raw, envelope_sender)
+        # A hostile 25 MB message takes the parser seconds: not on the event loop.
+        parsed = await asyncio.to_thread(parse_email, raw, envelope_sender)
         if await self._known(parsed.message_id):  # a retry of the same delivery
             return Received("", "duplicate")
         conversation_id = await self._conversation_of(parsed)

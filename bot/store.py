@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import insert_ignoring_duplicates
 from bot.db.models import (
     ACTIVE_STATUSES,
     Conversation,
@@ -39,16 +40,23 @@ class ConversationStore:
         the state is read in the same transaction as the write, so no message slips past it.
         """
         async with self._sessions.begin() as session:
+            # Several first messages of a new conversation can arrive at once (a fast typist,
+            # two tabs): creating it must not fail for all but one of them.
+            await insert_ignoring_duplicates(
+                session,
+                Conversation,
+                {
+                    "id": message.conversation_id,
+                    "channel": message.channel,
+                    "state": ConversationState.BOT,
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                },
+            )
             conversation = await session.get(
                 Conversation, message.conversation_id, with_for_update=True
             )
-            if conversation is None:
-                conversation = Conversation(
-                    id=message.conversation_id,
-                    channel=message.channel,
-                    state=ConversationState.BOT,
-                )
-                session.add(conversation)
+            assert conversation is not None
             conversation.lang = lang
             conversation.updated_at = utcnow()
             if customer_id is not None:

@@ -43,11 +43,12 @@ MAX_EMAIL_BYTES = 25 * 1024 * 1024  # whole message
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
-MAX_SUBJECT_CHARS = 300
-MAX_NAME_CHARS = 300
-MAX_FILENAME_CHARS = 100
+_MAX_SUBJECT_CHARS = 300
+_MAX_NAME_CHARS = 300
+_MAX_FILENAME_CHARS = 100
 _MAX_PARTS = 1000  # leaf parts looked at; a message with more is hostile or broken
 _MAX_DEPTH = 50  # multipart nesting followed
+_MAX_BOUNDARY_LINES = 10_000  # lines starting with "--" beyond which multipart is not split
 # The modern header parser needs memory quadratic in a value's length (40 kB of encoded words
 # take hundreds of MB): values are cut to this before any parsing; no real header comes close.
 _MAX_HEADER_CHARS = 8 * 1024
@@ -165,13 +166,7 @@ def parse_email(raw: bytes, envelope_sender: str | None = None) -> ParsedEmail:
 
 
 def _parse(raw: bytes, envelope_sender: str | None) -> ParsedEmail:
-    body_readable = True
-    try:
-        msg = BytesParser(policy=_POLICY).parsebytes(raw)
-    except Exception:
-        # Typically MIME nested deeper than the parser's recursion allows: keep the headers.
-        msg = BytesParser(policy=_POLICY).parsebytes(raw, headersonly=True)
-        body_readable = False
+    msg, body_problem = _read_mime(raw)
     if len(msg) == 0:
         raise BadEmail("no headers")
 
@@ -187,7 +182,7 @@ def _parse(raw: bytes, envelope_sender: str | None) -> ParsedEmail:
     else:
         sender = envelope if envelope and _valid_address(envelope) else ""
     first_entry = from_entry or (from_entries[0] if from_entries else ("", ""))
-    sender_name = _one_line(first_entry[0], MAX_NAME_CHARS)
+    sender_name = _one_line(first_entry[0], _MAX_NAME_CHARS)
 
     recipients: list[str] = []
     for name in ("to", "cc", "delivered-to", "x-original-to"):
@@ -201,10 +196,10 @@ def _parse(raw: bytes, envelope_sender: str | None) -> ParsedEmail:
     in_reply_to = _ids(_first(msg, "in-reply-to"))
     references = tuple(dict.fromkeys(_ids(" ".join(_raw_values(msg, "references")))))
 
-    if body_readable:
+    if body_problem is None:
         text, attachments, dropped = _body(msg)
     else:
-        text, attachments, dropped = "", [], ["message body: MIME structure could not be read"]
+        text, attachments, dropped = "", [], [f"message body not read: {body_problem}"]
 
     from_locals = [addr.split("@", 1)[0].strip().lower() for _, addr in from_entries]
     if envelope:
@@ -217,12 +212,28 @@ def _parse(raw: bytes, envelope_sender: str | None) -> ParsedEmail:
         sender=sender,
         sender_name=sender_name,
         recipients=tuple(recipients),
-        subject=_one_line(_decode_header_text(_first(msg, "subject")), MAX_SUBJECT_CHARS),
+        subject=_one_line(_decode_header_text(_first(msg, "subject")), _MAX_SUBJECT_CHARS),
         text=text,
         attachments=tuple(attachments),
         automated=_automated(msg, null_sender, from_locals),
         dropped=tuple(_fix_surrogates(reason) for reason in dropped),
     )
+
+
+def _read_mime(raw: bytes) -> tuple[Message, str | None]:
+    """The parsed message, and why its body cannot be used (None when it can)."""
+    if raw.count(b"\n--") > _MAX_BOUNDARY_LINES:
+        # Splitting costs about 20 us and 500 bytes per part: refuse a million tiny parts.
+        ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
+        head = BytesParser(policy=_POLICY).parsebytes(raw[: min(ends, default=len(raw))])
+        if _content_maintype(head) == "multipart":
+            return head, "too many MIME parts"
+    try:
+        return BytesParser(policy=_POLICY).parsebytes(raw), None
+    except Exception:  # MIME nested deeper than the parser's recursion allows: keep the headers
+        return BytesParser(policy=_POLICY).parsebytes(
+            raw, headersonly=True
+        ), "MIME structure could not be read"
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,12 +551,12 @@ def _safe_filename(name: str | None) -> str:
     name = _SPACES.sub(" ", name).strip(" .")
     if not name:
         return "attachment"
-    if len(name) > MAX_FILENAME_CHARS:
+    if len(name) > _MAX_FILENAME_CHARS:
         stem, dot, ext = name.rpartition(".")
         if dot and stem and 0 < len(ext) <= 10:
-            name = f"{stem[: MAX_FILENAME_CHARS - len(ext) - 1].rstrip(' .')}.{ext}"
+            name = f"{stem[: _MAX_FILENAME_CHARS - len(ext) - 1].rstrip(' .')}.{ext}"
         else:
-            name = name[:MAX_FILENAME_CHARS].rstrip(" .")
+            name = name[:_MAX_FILENAME_CHARS].rstrip(" .")
     return name or "attachment"
 
 
@@ -619,6 +630,7 @@ _PARAGRAPH_ELEMENTS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "block
 _CELL_ELEMENTS = frozenset({"td", "th"})
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _LEFTOVER_TAG = re.compile(r"<[a-zA-Z/!?][^<>]*>?")
+_TAG_START = re.compile(r"<(?=[a-zA-Z/!?])")
 
 
 class _TextExtractor(HTMLParser):
@@ -697,7 +709,10 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """The visible text of an HTML body: no script/style/head, blocks on lines, entities decoded."""
+    """The visible text of an HTML body: no script/style/head, blocks on lines, entities decoded.
+
+    Never markup: a "<" that would open a tag (say, from "&lt;b&gt;") is followed by a space.
+    """
     extractor = _TextExtractor()
     try:
         extractor.feed(_fix_surrogates(html))
@@ -708,7 +723,8 @@ def html_to_text(html: str) -> str:
     except Exception:  # the parser is lenient, but never let a hostile body break a message
         text = re.sub(r"(?is)<(script|style|head|title)\b.*?</\1\s*>", " ", html)
         text = unescape(_LEFTOVER_TAG.sub(" ", text))
-    return _tidy(text.replace("\xa0", " "))
+    # Whatever survived as "<tag" (escaped in the source, or broken markup) is defused: never a tag.
+    return _TAG_START.sub("< ", _tidy(text.replace("\xa0", " ")))
 
 
 _ON_WROTE = re.compile(r"^\s*on\s.*\bwrote\s*:\s*$", re.IGNORECASE)
@@ -729,9 +745,9 @@ _OUTLOOK_FIELD = re.compile(
 
 def _is_reply_header(line: str) -> bool:
     """ "On <date>, <who> wrote:" in English, Spanish or French, with a date or an address."""
-    line = unicodedata.normalize("NFC", line)
     if len(line) > 500 or not (re.search(r"\d", line) or "@" in line):
         return False
+    line = unicodedata.normalize("NFC", line)
     return any(p.match(line) for p in (_ON_WROTE, _EL_ESCRIBIO, _LE_A_ECRIT))
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -105,3 +106,15 @@ async def test_history_keeps_conversations_apart_and_honours_limit(
     assert [m.text for m in await store.history("conv-a", limit=2)] == ["a3", "a4"]
     assert [m.text for m in await store.history("conv-b")] == ["b0"]
     assert await store.history("nobody") == []
+
+
+async def test_first_messages_arriving_together_all_land(engine: AsyncEngine) -> None:
+    """A new conversation's first messages at once: one conversation, every message kept."""
+    store = ConversationStore(session_factory(engine))
+    await asyncio.gather(
+        *(
+            store.record_inbound(InboundMessage("burst", "webchat", f"hi {n}"), "en")
+            for n in range(8)
+        )
+    )
+    assert sorted(m.text for m in await store.history("burst")) == [f"hi {n}" for n in range(8)]

@@ -133,6 +133,8 @@ def test_text_is_normalised() -> None:
         ("<style>.a{}</style><script>var x = '<p>';</script>visible", "visible"),
         ("&lt;3 &amp;&amp; &quot;quoted&quot; &euro;5 &#128512;", '<3 && "quoted" €5 😀'),
         ("spaces   and\n\nnewlines\tin source", "spaces and newlines in source"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;", "< script>alert(1)< /script> < b>"),
+        ("<<!-- -->b>bold?", "< b>bold?"),
         ("<pre>keep\n  this</pre>", "keep\n  this"),
         ("text then an unfinished <a href='x", "text then an unfinished"),
         ("<!-- a comment -->after<!DOCTYPE html>", "after"),
@@ -152,6 +154,8 @@ def test_html_to_text(html: str, expected: str) -> None:
         "<a href='javascript:alert(1)'>click</a><img src=x onerror=alert(1)>",
         "<<<>>> <b <i",
         "<svg><style>x</style></svg><iframe src=x></iframe>",
+        "d<<?1vi>ecs</script>eXa<re>",
+        "a<\x00div>b",
     ],
 )
 def test_html_to_text_never_returns_markup(html: str) -> None:
@@ -392,7 +396,34 @@ def test_mime_nested_too_deeply_keeps_the_headers() -> None:
     parsed = parse_email(raw + b"Content-Type: text/plain\r\n\r\nhello\r\n")
 
     assert (parsed.sender, parsed.subject, parsed.text) == ("bob@example.com", "deep", "")
-    assert len(parsed.dropped) == 1
+    assert parsed.dropped == ("message body not read: MIME structure could not be read",)
+
+
+def test_a_flood_of_mime_parts_is_not_split() -> None:
+    raw = MULTIPART_HEAD + b"--XYZ\r\n\r\nx\r\n" * 10_001 + b"--XYZ--\r\n"
+    parsed = parse_email(raw)
+
+    assert (parsed.sender, parsed.subject, parsed.text) == ("bob@example.com", "broken", "")
+    assert parsed.dropped == ("message body not read: too many MIME parts",)
+
+
+def test_many_dash_lines_in_a_plain_body_are_kept() -> None:
+    raw = lines("From: bob@example.com", body="log:\r\n" + "--- entry\r\n" * 10_001)
+
+    assert parse_email(raw).text.count("--- entry") == 10_001
+
+
+def test_parts_beyond_the_limit_are_ignored() -> None:
+    raw = MULTIPART_HEAD + (
+        b"--XYZ\r\nContent-Type: text/plain\r\n\r\nfirst\r\n"
+        + b"--XYZ\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n" * 1_000
+        + b"--XYZ--\r\n"
+    )
+    parsed = parse_email(raw)
+
+    assert parsed.text == "first"
+    assert len(parsed.dropped) == 1_000
+    assert parsed.dropped[-1] == "parts after the first 1000 were ignored"
 
 
 def test_too_large_is_refused_before_parsing() -> None:
@@ -456,20 +487,42 @@ def test_image_attachment_is_kept_with_a_safe_filename(filename: str | None, exp
     assert parsed.dropped == ()
 
 
-def test_control_characters_leave_the_filename() -> None:
+@pytest.mark.parametrize(
+    ("part_headers", "expected"),
+    [
+        ('Content-Type: image/png; name="=?utf-8?q?r=C3=A9sum=C3=A9.png?="', "résumé.png"),
+        (
+            "Content-Type: image/png\r\n"
+            "Content-Disposition: attachment; filename*=utf-8''captura%20de%20pantalla.png",
+            "captura de pantalla.png",
+        ),
+        (
+            "Content-Type: image/png\r\nContent-Disposition: attachment;\r\n"
+            " filename*0*=utf-8''%E6%8D%95;\r\n filename*1*=%E8%8E%B7.png",
+            "捕获.png",
+        ),
+        ('Content-Type: image/png; name="screen.png"', "screen.png"),  # no disposition
+        (
+            'Content-Type: image/png\r\nContent-Disposition: inline; filename="a\tb\x01c.png"',
+            "a b c.png",
+        ),
+        ("Content-Type: image/png", "attachment"),
+    ],
+)
+def test_filenames_from_raw_mime_headers(part_headers: str, expected: str) -> None:
     b64 = base64.b64encode(PNG).decode()
     raw = lines(
         "From: bob@example.com",
         'Content-Type: multipart/mixed; boundary="B"',
         body=(
             "--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\n"
-            "Content-Type: image/png\r\n"
-            'Content-Disposition: attachment; filename="a\tb\x01c.png"\r\n'
-            f"Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--B--\r\n"
+            f"{part_headers}\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--B--\r\n"
         ),
     )
+    parsed = parse_email(raw)
 
-    assert [a.filename for a in parse_email(raw).attachments] == ["a b c.png"]
+    assert [(a.filename, a.data) for a in parsed.attachments] == [(expected, PNG)]
+    assert parsed.text == "hi"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,143 @@
+"""The running desk for end-to-end tests: the real launcher starts Rasa, the hub, an embedded
+Redis; a loopback SMTP server takes what the desk mails. One desk per test module."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+
+from bot.launcher import free_port
+from bot.settings import PROJECT_ROOT
+from tests.conftest import SmtpSink
+
+READY_TIMEOUT_S = 240
+AGENT_TOKEN = "e2e-agent-token"
+
+
+def greeting(lang: str) -> str:
+    """The domain's `utter_greet` variation for `lang` (English is the unconditioned one)."""
+    variations = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
+    for variation in variations["utter_greet"]:
+        values = [c["value"] for c in variation.get("condition", [])]
+        if values == [lang] or (not values and lang == "en"):
+            return str(variation["text"])
+    raise AssertionError(f"no greeting for {lang}")
+
+
+def start_time(pid: int) -> str | None:
+    """Start time of a live process (None if gone or a zombie): tells a reused pid apart."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid`."""
+    found: set[int] = set()
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = [int(kid) for kid in children.read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for kid in kids:
+            found |= {kid} | descendants(kid)
+    return found
+
+
+def processes_marked(marker: str) -> set[int]:
+    """Live processes whose environment carries `marker` (children inherit it, unless they
+    overwrite their environ block for a process title, as Valkey does)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker.encode() in (proc / "environ").read_bytes():
+                found.add(int(proc.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return {pid for pid in found if start_time(pid) is not None}
+
+
+@dataclass
+class RunningDesk:
+    process: subprocess.Popen[bytes]
+    url: str
+    marker: str
+    log: Path
+    email_port: int
+
+
+@pytest.fixture(scope="module")
+def mail() -> Iterator[SmtpSink]:
+    """The desk's outgoing mail server: real SMTP on loopback, keeping every message."""
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[RunningDesk]:
+    tmp = tmp_path_factory.mktemp("desk")
+    marker = f"IMAGEKO_E2E_{uuid.uuid4().hex}"
+    hub_port = free_port()
+    email_port = free_port()
+    env = {
+        **os.environ,
+        "HUB_PORT": str(hub_port),
+        "RASA_PORT": str(free_port()),
+        "REDIS_URL": "",  # the launcher must start its embedded server
+        "DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
+        "VAR_DIR": str(tmp / "var"),
+        "AGENT_API_TOKEN": AGENT_TOKEN,
+        "DEMO_DATA": "true",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail.port),
+        "EMAIL_RECEIVER_PORT": str(email_port),
+        "OUTBOX_INTERVAL_S": "0.5",
+        marker: "1",
+    }
+    log = tmp / "desk.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log, email_port)
+    try:
+        _wait_ready(running)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_ready(desk: RunningDesk) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if desk.process.poll() is not None:
+            pytest.fail(f"the desk exited early:\n{desk.log.read_text()[-3000:]}")
+        if "the desk is ready" in desk.log.read_text():  # the banner a person waits for
+            return
+        time.sleep(0.5)
+    pytest.fail(f"not ready in {READY_TIMEOUT_S} s:\n{desk.log.read_text()[-3000:]}")

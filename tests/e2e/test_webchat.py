@@ -1,0 +1,149 @@
+"""The web chat's Socket.IO endpoint on the running desk, driven by python-socketio's client
+speaking Rasa's socket.io protocol (what rasa-webchat sends)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import pytest
+import socketio
+
+from tests.e2e.conftest import AGENT_TOKEN, RunningDesk, greeting
+
+pytestmark = pytest.mark.e2e
+WAIT_S = 30
+
+
+class Tab:
+    """One browser tab: a socket and what arrived on it, by event."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: dict[str, list[Any]] = defaultdict(list)
+        self.arrived = asyncio.Event()
+        for name in ("session_confirm", "bot_uttered", "handoff", "error", "typing"):
+            self.client.on(name, self._recorder(name))
+
+    def _recorder(self, name: str) -> Any:
+        async def record(data: Any = None) -> None:
+            self.events[name].append(data)
+            self.arrived.set()
+
+        return record
+
+    async def wait(self, name: str, count: int = 1) -> list[Any]:
+        """Until `count` events of `name` arrived (bounded: 30 s)."""
+        async with asyncio.timeout(WAIT_S):
+            while len(self.events[name]) < count:
+                self.arrived.clear()
+                if len(self.events[name]) >= count:
+                    break
+                await self.arrived.wait()
+        return self.events[name]
+
+    def texts(self) -> list[str]:
+        return [e.get("text", "") for e in self.events["bot_uttered"]]
+
+
+async def _open(desk: RunningDesk, session_id: str) -> Tab:
+    tab = Tab()
+    await tab.client.connect(desk.url, transports=["websocket"])
+    await tab.client.emit("session_request", {"session_id": session_id})
+    assert await tab.wait("session_confirm") == [session_id]
+    return tab
+
+
+async def test_two_tabs_of_one_session_see_the_same_conversation(desk: RunningDesk) -> None:
+    first, second = await _open(desk, "webchat-e2e-tabs"), await _open(desk, "webchat-e2e-tabs")
+    try:
+        await first.client.emit(
+            "user_uttered", {"message": "hello", "session_id": "webchat-e2e-tabs"}
+        )
+        await first.wait("bot_uttered")
+        await second.wait("bot_uttered")
+        assert first.texts() == second.texts() == [greeting("en")]
+        assert first.events["bot_uttered"][0]["sender"] == "bot"
+        # The conversation is the session: its history is there for a reload.
+        url = f"{desk.url}/api/v1/conversations/webchat-e2e-tabs/messages"
+        async with httpx.AsyncClient(timeout=10) as http:
+            history = (await http.get(url)).json()
+        assert [m["text"] for m in history] == ["hello", greeting("en")]
+    finally:
+        await first.client.disconnect()
+        await second.client.disconnect()
+
+
+async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
+    session = "webchat-e2e-human"
+    tab = await _open(desk, session)
+    try:
+        await tab.client.emit(
+            "user_uttered",
+            {"message": "I want to talk to a human", "session_id": session, "customData": {}},
+        )
+        (handoff,) = await tab.wait("handoff")
+        number = handoff["ticket"]
+        assert any(number in text for text in tab.texts())
+        agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+        url = f"{desk.url}/api/v1/tickets/{number}"
+        async with httpx.AsyncClient(timeout=10, headers=agent) as http:
+            assert (await http.post(f"{url}/claim")).status_code == 200
+            before = len(tab.events["bot_uttered"])
+            reply = await http.post(f"{url}/reply", json={"text": "Hi! Léa here."})
+        assert reply.status_code == 200, reply.text
+        arrived = (await tab.wait("bot_uttered", before + 1))[-1]
+        assert arrived == {"sender": "agent", "text": "Hi! Léa here."}
+    finally:
+        await tab.client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "code"),
+    [
+        ("session_request", {"session_id": "x"}, "bad_session"),
+        ("session_request", {"session_id": "../../etc/passwd"}, "bad_session"),
+        ("user_uttered", {"message": "hi", "session_id": "webchat-e2e-other"}, "foreign_session"),
+        ("user_uttered", {"message": "   ", "session_id": "webchat-e2e-bad"}, "empty_message"),
+        ("user_uttered", {"message": "x" * 5000, "session_id": "webchat-e2e-bad"}, "too_long"),
+        ("user_uttered", ["not", "an", "object"], "bad_event"),
+    ],
+)
+async def test_bad_events_get_a_named_error(
+    desk: RunningDesk, event: str, payload: Any, code: str
+) -> None:
+    tab = await _open(desk, "webchat-e2e-bad")
+    try:
+        await tab.client.emit(event, payload)
+        (error,) = await tab.wait("error")
+        assert error["code"] == code
+        assert tab.events["bot_uttered"] == []
+    finally:
+        await tab.client.disconnect()
+
+
+async def test_a_flood_gets_a_polite_notice_and_nothing_is_lost(desk: RunningDesk) -> None:
+    session = "webchat-e2e-flood"
+    tab = await _open(desk, session)
+    try:
+        for number in range(12):
+            await tab.client.emit(
+                "user_uttered", {"message": f"hi {number}", "session_id": session}
+            )
+        url = f"{desk.url}/api/v1/conversations/{session}/messages"
+        async with httpx.AsyncClient(timeout=10) as http, asyncio.timeout(WAIT_S):
+            while True:  # until every message is stored and done with (bounded)
+                history = (await http.get(url)).json()
+                mine = [m for m in history if m["sender"] == "customer"]
+                if len(mine) == 12 and all(m["status"] != "received" for m in mine):
+                    break
+                await asyncio.sleep(0.2)
+        assert sorted(m["text"] for m in mine) == sorted(f"hi {n}" for n in range(12))
+        refused = [m for m in mine if m["status"] == "failed"]
+        notices = [t for t in tab.texts() if "very fast" in t]
+        assert refused  # the flood was noticed...
+        assert len(notices) == len(refused)  # ...each refusal told, and kept, not lost
+    finally:
+        await tab.client.disconnect()
