@@ -10,6 +10,9 @@ VENV_RASA := .venv-rasa
 PY        := $(VENV)/bin/python
 RASA      := $(VENV_RASA)/bin/rasa
 MODEL     := models/imageko.tar.gz
+# Browser assets from the npm registry, vendored at build time (nothing fetched at run time).
+SOCKETIO_JS := bot/web/static/vendor/socket.io.min.js
+WEBCHAT_JS  := var/vendor/rasa-webchat.js
 MINILM    := models/minilm/model.onnx
 TRAINING  := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null)
 
@@ -19,15 +22,15 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit env model kb kb-calibrate eval-kb eval-routing bench-kb bench-nlu lock clean
+.PHONY: help run test lint typecheck unit env web model kb kb-calibrate eval-kb eval-routing bench-kb bench-nlu lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: env $(MODEL) kb  ## start the whole desk (embedded Redis, Rasa, hub); Ctrl-C stops it
+run: env $(MODEL) kb web  ## start the whole desk (embedded Redis, Rasa, hub); Ctrl-C stops it
 	$(PY) -m bot run
 
-test: env $(MODEL) kb lint typecheck  ## lint, type-check, then every test (unit, storage, e2e)
+test: env $(MODEL) kb web lint typecheck  ## lint, type-check, then every test (unit, storage, e2e)
 	$(PY) -m pytest
 
 lint: env  ## ruff
@@ -41,6 +44,18 @@ unit: env  ## the fast tests only (no stack start)
 	$(PY) -m pytest -m "not e2e"
 
 env: $(VENV)/.installed $(VENV_RASA)/.installed  ## both Python environments
+
+web: $(SOCKETIO_JS) $(WEBCHAT_JS)  ## vendor the browser assets (socket.io client; rasa-webchat for the compatibility test)
+
+$(SOCKETIO_JS):
+	mkdir -p var/npm $(dir $@)
+	cd var/npm && npm pack --silent socket.io-client@4.8.4 >/dev/null && tar xzf socket.io-client-4.8.4.tgz package/dist/socket.io.min.js
+	cp var/npm/package/dist/socket.io.min.js $@
+
+$(WEBCHAT_JS):
+	mkdir -p var/npm/webchat $(dir $@)
+	cd var/npm/webchat && npm pack --silent rasa-webchat@1.0.1 >/dev/null && tar xzf rasa-webchat-1.0.1.tgz package/lib/index.js
+	cp var/npm/webchat/package/lib/index.js $@
 
 model: $(MODEL)  ## the Rasa model (retrained when config, domain or training data change)
 

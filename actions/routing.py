@@ -139,4 +139,10 @@ class ActionHandoff(Action):  # type: ignore[misc]
         dispatcher.utter_message(json_message={HANDOFF_KEY: routing})
         # The next request starts from scratch: a new topic is verified and asked again.
         resets = [SlotSet(slot, None) for slot in (*COLLECTED, *FORM_STATE)]
-        return [SlotSet("routing", routing), *resets, ActiveLoop(None)]
+        # Wait for the customer: without this Rasa looks for a next action and falls back.
+        return [
+            SlotSet("routing", routing),
+            *resets,
+            ActiveLoop(None),
+            FollowupAction("action_listen"),
+        ]

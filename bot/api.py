@@ -9,9 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.db.models import utcnow
 from bot.errors import BadRequest, InvalidField, PayloadTooLarge
 from bot.router import ConversationRouter
 from bot.store import ConversationStore
+from bot.triage import sla
 from channels.base import InboundMessage, OutboundMessage
 
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
@@ -166,3 +168,19 @@ async def get_messages(conversation_id: ConversationId, request: Request) -> lis
         )
         for m in await store.history(conversation_id)
     ]
+
+
+class DeskStatusOut(BaseModel):
+    """Whether people are at the desk now (the widget's out-of-hours banner)."""
+
+    business_hours: bool
+    live_chat: bool
+
+
+@router.get("/desk/status", response_model=DeskStatusOut)
+async def desk_status(request: Request) -> DeskStatusOut:
+    """Business hours (09:00–18:00 GMT, Mon–Fri) and whether an agent is online for chat."""
+    now = utcnow()
+    open_now = sla.is_business_time(now)
+    online = await request.app.state.tickets.agents_online("support") if open_now else 0
+    return DeskStatusOut(business_hours=open_now, live_chat=sla.live_chat_open(now, online))

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from bot import actions_endpoint, agent_api, api, health, verification
@@ -33,6 +34,8 @@ from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
 from bot.triage import policy
 from bot.verification.service import VerificationService
+from bot.web import helpcentre
+from bot.web.paths import STATIC_DIR
 from channels.base import InboundMessage, OutboundMessage
 from channels.email import imap
 from channels.email.imap import ImapConfig
@@ -158,4 +161,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(agent_api.router)
     app.include_router(actions_endpoint.router)
+    app.include_router(helpcentre.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

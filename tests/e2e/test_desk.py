@@ -162,7 +162,9 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
     number = asked["ticket"]
     assert number
     assert number.startswith("IMG-")
-    assert any(number in reply["text"] for reply in asked["replies"])
+    texts = [reply["text"] for reply in asked["replies"]]
+    assert any(number in text for text in texts)
+    assert not any("didn't get that" in text for text in texts), texts  # no stray fallback
     ticket = httpx.get(f"{desk.url}/api/v1/tickets/{number}", headers=agent, timeout=10).json()
     fields = ticket["ticket"]
     assert (fields["topic"], fields["queue"], fields["tier"], fields["priority"]) == (

@@ -1,0 +1,138 @@
+/* imageko chat widget: one <script> tag. Speaks Rasa's socket.io protocol to the hub.
+   Every text is inserted with textContent, so HTML or <script> in a message shows as text. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = (script && script.dataset.server) || window.location.origin;
+  var STRINGS = {
+    en: {open: "Chat with us", title: "imageko support", send: "Send", placeholder: "Type your message",
+         close: "Close chat", typing: "typing…", queued: "Ticket {t}: a person will take over here.",
+         closed: "Our team is away (live chat 09:00–18:00 GMT, Mon–Fri). Leave a message: we answer by ticket.",
+         lang: "Language", offline: "Reconnecting…"},
+    es: {open: "Chatea con nosotros", title: "Soporte de imageko", send: "Enviar", placeholder: "Escribe tu mensaje",
+         close: "Cerrar chat", typing: "escribiendo…", queued: "Ticket {t}: una persona continuará aquí.",
+         closed: "Nuestro equipo no está ahora (chat 09:00–18:00 GMT, lun–vie). Deja tu mensaje: respondemos por ticket.",
+         lang: "Idioma", offline: "Reconectando…"},
+    fr: {open: "Discuter avec nous", title: "Assistance imageko", send: "Envoyer", placeholder: "Écrivez votre message",
+         close: "Fermer le chat", typing: "écrit…", queued: "Ticket {t} : une personne va prendre le relais ici.",
+         closed: "Notre équipe est absente (chat 09:00–18:00 GMT, lun–ven). Laissez un message : réponse par ticket.",
+         lang: "Langue", offline: "Reconnexion…"}
+  };
+  var lang = localStorage.getItem("imageko_chat_lang") || (script && script.dataset.lang) || "en";
+  if (!STRINGS[lang]) { lang = "en"; }
+  var session = localStorage.getItem("imageko_chat_session");
+  if (!session) {
+    session = "web-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+    localStorage.setItem("imageko_chat_session", session);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  var link = el("link", {rel: "stylesheet", href: base + "/static/widget.css"});
+  document.head.appendChild(link);
+  var launcher = el("button", {"class": "ik-launcher", type: "button", "aria-expanded": "false", "aria-controls": "ik-panel"});
+  var panel = el("section", {id: "ik-panel", "class": "ik-panel", role: "dialog", "aria-modal": "false", hidden: ""});
+  var header = el("header", {"class": "ik-header"});
+  var title = el("h2", {id: "ik-title"});
+  panel.setAttribute("aria-labelledby", "ik-title");
+  var langLabel = el("label", {"for": "ik-lang", "class": "ik-hidden"});
+  var langSelect = el("select", {id: "ik-lang"});
+  ["en", "es", "fr"].forEach(function (code) { langSelect.appendChild(el("option", {value: code}, code.toUpperCase())); });
+  langSelect.value = lang;
+  var closeButton = el("button", {type: "button", "class": "ik-close"}, "×");
+  header.append(title, langLabel, langSelect, closeButton);
+  var banner = el("p", {"class": "ik-banner", role: "status", hidden: ""});
+  var state = el("p", {"class": "ik-state", role: "status", hidden: ""});
+  var log = el("ol", {"class": "ik-log", role: "log", "aria-live": "polite"});
+  var typing = el("p", {"class": "ik-typing", hidden: ""});
+  var form = el("form", {"class": "ik-form"});
+  var inputLabel = el("label", {"for": "ik-input", "class": "ik-hidden"});
+  var input = el("input", {id: "ik-input", type: "text", autocomplete: "off", maxlength: "4000"});
+  var sendButton = el("button", {type: "submit"});
+  form.append(inputLabel, input, sendButton);
+  panel.append(header, banner, state, log, typing, form);
+  document.body.append(launcher, panel);
+
+  function t(key) { return STRINGS[lang][key]; }
+  function labels() {
+    launcher.textContent = t("open"); title.textContent = t("title"); sendButton.textContent = t("send");
+    input.placeholder = t("placeholder"); inputLabel.textContent = t("placeholder");
+    closeButton.setAttribute("aria-label", t("close")); langLabel.textContent = t("lang");
+    typing.textContent = t("typing");
+  }
+  labels();
+
+  function show(sender, text, buttons) {
+    var item = el("li", {"class": "ik-msg ik-" + sender});
+    if (text) { item.appendChild(el("p", {}, text)); }
+    if (buttons && buttons.length) {
+      var row = el("div", {"class": "ik-quick"});
+      buttons.forEach(function (b) {
+        var button = el("button", {type: "button"}, b.title);
+        button.addEventListener("click", function () { send(b.payload, b.title); row.remove(); });
+        row.appendChild(button);
+      });
+      item.appendChild(row);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  var socket = null;
+  function connect() {
+    socket = window.io(base, {transports: ["websocket", "polling"]});
+    socket.on("connect", function () { banner.hidden = true; socket.emit("session_request", {session_id: session}); });
+    socket.on("session_confirm", function () { history(); });
+    socket.on("bot_uttered", function (m) {
+      var buttons = (m.quick_replies || []).map(function (q) { return {title: q.title, payload: q.payload}; });
+      show(m.sender || "bot", m.text || (m.attachment && m.attachment.payload && m.attachment.payload.src) || "", buttons);
+    });
+    socket.on("typing", function (m) { typing.hidden = !(m && m.on); });
+    socket.on("handoff", function (m) { state.textContent = t("queued").replace("{t}", m.ticket); state.hidden = false; });
+    socket.on("error", function (m) { show("system", (m && m.message) || "error"); });
+    socket.on("disconnect", function () { banner.textContent = t("offline"); banner.hidden = false; });
+  }
+
+  var loaded = false;
+  function history() {
+    // After a reload or a reconnect: everything said meanwhile, from the stored conversation.
+    fetch(base + "/api/v1/conversations/" + encodeURIComponent(session) + "/messages")
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (messages) {
+        log.textContent = "";
+        messages.forEach(function (m) {
+          var sender = m.direction === "inbound" ? "customer" : m.sender;
+          show(sender, m.text, (m.payload && m.payload.buttons) || []);
+        });
+        loaded = true;
+      });
+  }
+
+  function hours() {
+    fetch(base + "/api/v1/desk/status").then(function (r) { return r.json(); }).then(function (s) {
+      if (!s.live_chat) { banner.textContent = t("closed"); banner.hidden = false; }
+    }).catch(function () {});
+  }
+
+  function send(text, shown) {
+    if (!text.trim() || !socket) { return; }
+    show("customer", shown || text);
+    socket.emit("user_uttered", {message: text, session_id: session, customData: {language: lang}});
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; });
+  function toggle(open) {
+    panel.hidden = !open; launcher.setAttribute("aria-expanded", String(open));
+    if (open) { if (!socket) { connect(); hours(); } input.focus(); } else { launcher.focus(); }
+  }
+  launcher.addEventListener("click", function () { toggle(panel.hidden); });
+  closeButton.addEventListener("click", function () { toggle(false); });
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") { toggle(false); } });
+  langSelect.addEventListener("change", function () { lang = langSelect.value; localStorage.setItem("imageko_chat_lang", lang); labels(); });
+  if (localStorage.getItem("imageko_chat_open") === "1") { toggle(true); }
+  window.addEventListener("beforeunload", function () { localStorage.setItem("imageko_chat_open", panel.hidden ? "0" : "1"); });
+}());

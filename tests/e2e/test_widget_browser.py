@@ -1,0 +1,120 @@
+"""The help centre and the chat widget in real Chromium (Playwright driving Debian's
+chromium) against the running desk. Screenshots land in var/artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bot.settings import PROJECT_ROOT
+from tests.e2e.conftest import AGENT_TOKEN, RunningDesk
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: `apt-get install -y chromium` (.ci/run does it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_a_customer_gets_help_then_a_person_in_the_widget(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{desk.url}/help/en/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("imageko help centre")
+    page.get_by_role("button", name="Chat with us").click()
+    chat = page.get_by_role("dialog", name="imageko support")
+    expect(chat).to_be_visible()
+    log = chat.get_by_role("log")
+    box = chat.get_by_label("Type your message")
+    box.fill("How do I download my images in full resolution?")
+    box.press("Enter")
+    expect(log).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
+    _shot(page, "widget-desktop-answer")
+
+    page.reload()  # the conversation survives a reload
+    expect(page.get_by_role("log")).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
+    chat = page.get_by_role("dialog", name="imageko support")
+    box = chat.get_by_label("Type your message")
+    box.fill("<script>window.hacked = 1</script> I want to talk to a human")
+    box.press("Enter")
+    expect(chat.get_by_role("status").filter(has_text="IMG-")).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate("window.hacked") is None  # shown as text, never run
+    expect(chat.get_by_role("log")).to_contain_text("<script>window.hacked = 1</script>")
+    _shot(page, "widget-desktop-queued")
+
+    number = chat.get_by_role("status").filter(has_text="IMG-").inner_text().split()[1].rstrip(":")
+    # Tier 2 may take it whichever topic the bot settled on (download_hires is tier 2).
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    url = f"{desk.url}/api/v1/tickets/{number}"
+    assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
+    reply = httpx.post(f"{url}/reply", json={"text": "Hi, Sam here!"}, headers=agent, timeout=10)
+    assert reply.status_code == 200, reply.text
+    agent_line = chat.locator(".ik-agent").filter(has_text="Hi, Sam here!")
+    expect(agent_line).to_be_visible(timeout=WAIT_MS)
+    _shot(page, "widget-desktop-agent")
+    page.close()
+
+
+def test_the_widget_fits_a_phone_and_speaks_spanish(desk: RunningDesk, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(f"{desk.url}/help/es/")
+    page.get_by_role("button", name="Chatea con nosotros").click()
+    chat = page.get_by_role("dialog", name="Soporte de imageko")
+    box = chat.bounding_box()
+    assert box is not None
+    assert box["width"] == 390  # full screen on a phone
+    field = chat.get_by_label("Escribe tu mensaje")
+    field.fill("hola")
+    field.press("Enter")
+    expect(chat.get_by_role("log")).to_contain_text("¡Hola!", timeout=WAIT_MS)
+    _shot(page, "widget-mobile-es")
+    page.keyboard.press("Escape")
+    expect(chat).to_be_hidden()
+    page.close()
+
+
+def test_help_pages_search_and_contact(desk: RunningDesk, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{desk.url}/help/fr/")
+    page.get_by_role("searchbox", name="Rechercher dans le centre d'aide").fill(
+        "télécharger en haute résolution"
+    )
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    first = page.locator("ol.results li a").first
+    expect(first).to_have_attribute("href", "/help/fr/download-hires")
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto(f"{desk.url}/help/en/contact")
+    expect(page.get_by_role("link", name="urgent@imageko.com")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("6 h")
+    assert httpx.get(f"{desk.url}/help/xx/", timeout=10).status_code == 404
+    page.close()
