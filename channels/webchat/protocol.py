@@ -9,6 +9,7 @@ payload.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from channels.base import InboundMessage, OutboundMessage
@@ -27,8 +28,11 @@ class BadEvent(ValueError):
 
 
 def session_id_of(data: Any) -> str:
-    """The session id a client asks for: a string or `{session_id}`; checked, never invented."""
+    """The session id a client asks for (a string or `{session_id}`), or a new one when it has
+    none yet — as Rasa's channel does for a first visit; a malformed id is refused."""
     raw = data.get("session_id") if isinstance(data, dict) else data
+    if raw is None or raw == "":
+        return uuid.uuid4().hex
     if not isinstance(raw, str) or not SESSION_ID.match(raw):
         raise BadEvent("bad_session", "session_id must be 8–128 letters, digits or . _ : -")
     return raw
@@ -58,8 +62,10 @@ def inbound(data: Any, session_id: str) -> InboundMessage:
 
 
 def bot_uttered(message: OutboundMessage, sender: str = "bot") -> dict[str, Any]:
-    """Our reply in the shape Rasa's socket.io channel emits (plus who wrote it)."""
-    event: dict[str, Any] = {"sender": sender}
+    """Our reply in the exact shape Rasa's socket.io channel emits. Who wrote it (bot, agent,
+    system) rides in `metadata`, which stock widgets strip before they read a message: they
+    decide its kind by its exact set of keys."""
+    event: dict[str, Any] = {}
     if message.text:
         event["text"] = message.text
     if message.buttons:
@@ -71,4 +77,10 @@ def bot_uttered(message: OutboundMessage, sender: str = "bot") -> dict[str, Any]
         event["attachment"] = {"type": "image", "payload": {"src": message.image}}
     if message.custom is not None:
         event["custom"] = message.custom
+    event["metadata"] = {"sender": sender}
     return event
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A message from the desk itself (a flood warning, an outage)."""
+    return {"text": text, "metadata": {"sender": "system"}}

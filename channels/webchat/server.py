@@ -89,7 +89,7 @@ class WebchatServer:
             return
         if self._flooding(session_id):
             await self._keep(message, "rate limited: not sent to the assistant")
-            await self.sio.emit("bot_uttered", {"sender": "system", "text": _FLOOD}, to=sid)
+            await self.sio.emit("bot_uttered", protocol.notice(_FLOOD), to=sid)
             return
         await self.sio.emit("typing", {"on": True}, room=session_id)
         try:
@@ -98,7 +98,7 @@ class WebchatServer:
             log.warning("web chat message of %s not answered: %s", session_id, exc)
             # The desk's own errors say what happened (e.g. "saved, will be answered").
             notice = getattr(exc, "message", None) or _FAILED
-            await self.sio.emit("bot_uttered", {"sender": "system", "text": notice}, to=sid)
+            await self.sio.emit("bot_uttered", protocol.notice(notice), to=sid)
             return
         finally:
             await self.sio.emit("typing", {"on": False}, room=session_id)

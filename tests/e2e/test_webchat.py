@@ -65,7 +65,10 @@ async def test_two_tabs_of_one_session_see_the_same_conversation(desk: RunningDe
         await first.wait("bot_uttered")
         await second.wait("bot_uttered")
         assert first.texts() == second.texts() == [greeting("en")]
-        assert first.events["bot_uttered"][0]["sender"] == "bot"
+        assert first.events["bot_uttered"][0] == {
+            "text": greeting("en"),
+            "metadata": {"sender": "bot"},
+        }
         # The conversation is the session: its history is there for a reload.
         url = f"{desk.url}/api/v1/conversations/webchat-e2e-tabs/messages"
         async with httpx.AsyncClient(timeout=10) as http:
@@ -95,7 +98,7 @@ async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
             reply = await http.post(f"{url}/reply", json={"text": "Hi! Léa here."})
         assert reply.status_code == 200, reply.text
         arrived = (await tab.wait("bot_uttered", before + 1))[-1]
-        assert arrived == {"sender": "agent", "text": "Hi! Léa here."}
+        assert arrived == {"text": "Hi! Léa here.", "metadata": {"sender": "agent"}}
     finally:
         await tab.client.disconnect()
 

@@ -17,6 +17,7 @@ from tests.e2e.conftest import AGENT_TOKEN, RunningDesk
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"
+WEBCHAT_JS = PROJECT_ROOT / "var" / "vendor" / "rasa-webchat.js"  # `make web`
 WAIT_MS = 30_000
 
 
@@ -117,4 +118,29 @@ def test_help_pages_search_and_contact(desk: RunningDesk, browser: Browser) -> N
     expect(page.get_by_role("link", name="urgent@imageko.com")).to_be_visible()
     expect(page.locator("table")).to_contain_text("6 h")
     assert httpx.get(f"{desk.url}/help/xx/", timeout=10).status_code == 404
+    page.close()
+
+
+def test_the_stock_rasa_webchat_widget_works_unchanged(desk: RunningDesk, browser: Browser) -> None:
+    """Protocol compatibility: rasa-webchat 1.0.1 from the npm registry (vendored by `make
+    web`), pointed at the hub, holds a conversation with the bot."""
+    page = browser.new_page()
+    page.goto(f"{desk.url}/help/en/contact")  # any page of the hub: same origin for storage
+    page.evaluate("document.querySelectorAll('.ik-launcher, .ik-panel').forEach(n => n.remove())")
+    page.add_script_tag(path=str(WEBCHAT_JS))
+    page.evaluate(
+        """url => WebChat.default({
+            socketUrl: url, socketPath: "/socket.io/", title: "stock widget",
+            customData: {language: "en"}, params: {storage: "session"}
+        }, null)""",
+        desk.url,
+    )
+    page.locator(".rw-launcher").click()
+    field = page.locator(".rw-new-message")
+    field.fill("hello")
+    field.press("Enter")
+    expect(page.locator(".rw-messages-container")).to_contain_text(
+        "imageko assistant", timeout=WAIT_MS
+    )
+    _shot(page, "stock-rasa-webchat")
     page.close()

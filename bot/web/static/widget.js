@@ -89,7 +89,7 @@
     socket.on("session_confirm", function () { history(); });
     socket.on("bot_uttered", function (m) {
       var buttons = (m.quick_replies || []).map(function (q) { return {title: q.title, payload: q.payload}; });
-      show(m.sender || "bot", m.text || (m.attachment && m.attachment.payload && m.attachment.payload.src) || "", buttons);
+      show((m.metadata && m.metadata.sender) || "bot", m.text || (m.attachment && m.attachment.payload && m.attachment.payload.src) || "", buttons);
     });
     socket.on("typing", function (m) { typing.hidden = !(m && m.on); });
     socket.on("handoff", function (m) { state.textContent = t("queued").replace("{t}", m.ticket); state.hidden = false; });
