@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
-from bot import actions_endpoint, agent_api, api, health, verification
+from bot import actions_endpoint, agent_api, api, health, identity, verification
 from bot import lang as language
 from bot.db import create_engine, session_factory
 from bot.db.models import MessageStatus
@@ -144,8 +144,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
 
     async def chat(message: InboundMessage) -> tuple[list[OutboundMessage], str | None]:
-        routed = await app.state.router.handle(message)
+        routed = await app.state.router.handle(trusted(message))
         return routed.replies, routed.ticket
+
+    def trusted(message: InboundMessage) -> InboundMessage:
+        """Only a signed identity says who the customer is and what plan they have."""
+        metadata = {
+            k: v for k, v in message.metadata.items() if k not in ("account_id", "plan", "email")
+        }
+        claims = identity.verify(metadata.pop("identity", None), settings.signing_key())
+        return replace(message, metadata={**metadata, **(claims or {})})
 
     async def keep(message: InboundMessage, why: str) -> None:
         store: ConversationStore = app.state.store

@@ -23,6 +23,7 @@ from tests.conftest import SmtpSink
 
 READY_TIMEOUT_S = 240
 AGENT_TOKEN = "e2e-agent-token"
+SECRET_KEY = "e2e-secret-key"
 
 
 def greeting(lang: str) -> str:
@@ -103,6 +104,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[R
         "DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
         "VAR_DIR": str(tmp / "var"),
         "AGENT_API_TOKEN": AGENT_TOKEN,
+        "SECRET_KEY": SECRET_KEY,
         "DEMO_DATA": "true",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(mail.port),

@@ -4,6 +4,7 @@ speaking Rasa's socket.io protocol (what rasa-webchat sends)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -11,7 +12,8 @@ import httpx
 import pytest
 import socketio
 
-from tests.e2e.conftest import AGENT_TOKEN, RunningDesk, greeting
+from bot.identity import sign
+from tests.e2e.conftest import AGENT_TOKEN, SECRET_KEY, RunningDesk, greeting
 
 pytestmark = pytest.mark.e2e
 WAIT_S = 30
@@ -148,5 +150,35 @@ async def test_a_flood_gets_a_polite_notice_and_nothing_is_lost(desk: RunningDes
         notices = [t for t in tab.texts() if "very fast" in t]
         assert refused  # the flood was noticed...
         assert len(notices) == len(refused)  # ...each refusal told, and kept, not lost
+    finally:
+        await tab.client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("custom", "plan", "priority"),
+    [
+        ({"identity": "SIGNED"}, "premium", "high"),  # the site vouches: premium
+        ({"plan": "enterprise", "account_id": "acc-2002"}, "free", "normal"),  # unsigned: ignored
+        ({"identity": "forged.token"}, "free", "normal"),
+    ],
+)
+async def test_only_a_signed_identity_sets_the_plan(
+    desk: RunningDesk, custom: dict[str, str], plan: str, priority: str
+) -> None:
+    if custom.get("identity") == "SIGNED":
+        claims = {"account_id": "acc-2002", "plan": "premium", "exp": time.time() + 300}
+        custom = {"identity": sign(claims, SECRET_KEY.encode())}
+    session = f"webchat-e2e-identity-{plan}-{len(custom)}-{sorted(custom)[0]}"
+    tab = await _open(desk, session)
+    try:
+        await tab.client.emit(
+            "user_uttered",
+            {"message": "I want to talk to a human", "session_id": session, "customData": custom},
+        )
+        (handoff,) = await tab.wait("handoff")
+        agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+        async with httpx.AsyncClient(timeout=10, headers=agent) as http:
+            ticket = (await http.get(f"{desk.url}/api/v1/tickets/{handoff['ticket']}")).json()
+        assert (ticket["ticket"]["plan"], ticket["ticket"]["priority"]) == (plan, priority)
     finally:
         await tab.client.disconnect()

@@ -121,7 +121,9 @@
   function send(text, shown) {
     if (!text.trim() || !socket) { return; }
     show("customer", shown || text);
-    socket.emit("user_uttered", {message: text, session_id: session, customData: {language: lang}});
+    var data = {language: lang};
+    if (script && script.dataset.identity) { data.identity = script.dataset.identity; }  // signed by the site
+    socket.emit("user_uttered", {message: text, session_id: session, customData: data});
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; });
