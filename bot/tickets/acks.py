@@ -105,3 +105,16 @@ def acknowledgment(handoff: Handoff) -> str:
         hours=handoff.hours,
         due=format_due(handoff.due, lang),
     )
+
+
+_JOINED = {
+    "en": "{name} from support joined the conversation.",
+    "es": "{name}, del equipo de soporte, se ha unido a la conversación.",
+    "fr": "{name}, de l'équipe d'assistance, a rejoint la conversation.",
+}
+
+
+def joined(agent_name: str, lang: str) -> str:
+    """Said when an agent takes the conversation over (first name only)."""
+    first = agent_name.split()[0] if agent_name.strip() else agent_name
+    return _JOINED.get(lang, _JOINED[DEFAULT]).format(name=first)

@@ -6,6 +6,7 @@ an agent owns it, `bot` again once resolved. The router reads that state on ever
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,10 +31,12 @@ from bot.db.models import (
 )
 from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField, NotFound
 from bot.redact import redact
+from bot.tickets import acks
 from bot.tickets.acks import Handoff
 from bot.triage import policy, sla
 from channels.base import OutboundMessage
 
+log = logging.getLogger(__name__)
 # Sends an agent's reply back on the channel the conversation came from.
 Deliver = Callable[[str, OutboundMessage], Awaitable[None]]
 Clock = Callable[[], datetime]
@@ -286,7 +289,34 @@ class TicketService:
             await session.refresh(ticket)
             await self._set_state(session, ticket.conversation_id, ConversationState.AGENT)
             self._audit(session, ticket, agent_id, "claimed", {})
+        await self._announce(ticket, acks.joined(agent.name, ticket.lang))
         return ticket
+
+    async def _announce(self, ticket: Ticket, text: str) -> None:
+        """Tell a live conversation who took it (mail customers get the agent's reply)."""
+        if ticket.channel not in LIVE_CHANNELS:
+            return
+        async with self._sessions.begin() as session:
+            session.add(
+                Message(
+                    conversation_id=ticket.conversation_id,
+                    direction=Direction.OUTBOUND,
+                    sender="system",
+                    text=text,
+                    payload={},
+                    meta={},
+                    lang=ticket.lang,
+                    status=MessageStatus.SENT,
+                    ticket_id=ticket.id,
+                )
+            )
+        try:
+            await self._deliver(
+                ticket.channel,
+                OutboundMessage(conversation_id=ticket.conversation_id, text=text, sender="system"),
+            )
+        except Exception:  # a courtesy: the claim stands even if the channel is down
+            log.warning("could not announce %s on %s", ticket.number, ticket.channel)
 
     async def reply(self, number: str, agent_id: str, text: str) -> Message:
         """The owner's reply: stored on the transcript, then sent on the customer's channel."""
@@ -316,7 +346,8 @@ class TicketService:
             self._audit(session, ticket, agent_id, "replied", {"message_id": message.id})
         try:
             await self._deliver(
-                ticket.channel, OutboundMessage(conversation_id=ticket.conversation_id, text=text)
+                ticket.channel,
+                OutboundMessage(conversation_id=ticket.conversation_id, text=text, sender="agent"),
             )
         except Exception as exc:  # kept on the transcript as FAILED for a resend
             reason = f"{type(exc).__name__}: {exc}"

@@ -37,6 +37,7 @@ class OutboundMessage:
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     custom: dict[str, Any] | None = None
+    sender: str = "bot"  # bot, agent or system: channels that can show who speaks do
 
     def payload(self) -> dict[str, Any]:
         """The non-text parts, as stored with the message and returned by the API."""

@@ -61,7 +61,7 @@ def inbound(data: Any, session_id: str) -> InboundMessage:
     )
 
 
-def bot_uttered(message: OutboundMessage, sender: str = "bot") -> dict[str, Any]:
+def bot_uttered(message: OutboundMessage) -> dict[str, Any]:
     """Our reply in the exact shape Rasa's socket.io channel emits. Who wrote it (bot, agent,
     system) rides in `metadata`, which stock widgets strip before they read a message: they
     decide its kind by its exact set of keys."""
@@ -77,7 +77,7 @@ def bot_uttered(message: OutboundMessage, sender: str = "bot") -> dict[str, Any]
         event["attachment"] = {"type": "image", "payload": {"src": message.image}}
     if message.custom is not None:
         event["custom"] = message.custom
-    event["metadata"] = {"sender": sender}
+    event["metadata"] = {"sender": message.sender}
     return event
 
 

@@ -51,10 +51,10 @@ class WebchatServer:
         """The ASGI app to mount."""
         return socketio.ASGIApp(self.sio, socketio_path="")
 
-    async def send(self, message: OutboundMessage, sender: str = "agent") -> None:
-        """Push a message to every socket of the conversation (an agent's reply)."""
+    async def send(self, message: OutboundMessage) -> None:
+        """Push a message to every socket of the conversation (an agent's reply, a notice)."""
         await self.sio.emit(
-            "bot_uttered", protocol.bot_uttered(message, sender), room=message.conversation_id
+            "bot_uttered", protocol.bot_uttered(message), room=message.conversation_id
         )
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:

@@ -96,11 +96,18 @@ async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
         url = f"{desk.url}/api/v1/tickets/{number}"
         async with httpx.AsyncClient(timeout=10, headers=agent) as http:
             assert (await http.post(f"{url}/claim")).status_code == 200
-            before = len(tab.events["bot_uttered"])
             reply = await http.post(f"{url}/reply", json={"text": "Hi! Léa here."})
         assert reply.status_code == 200, reply.text
-        arrived = (await tab.wait("bot_uttered", before + 1))[-1]
-        assert arrived == {"text": "Hi! Léa here.", "metadata": {"sender": "agent"}}
+        joined = {
+            "text": "Léa from support joined the conversation.",
+            "metadata": {"sender": "system"},
+        }
+        said = {"text": "Hi! Léa here.", "metadata": {"sender": "agent"}}
+        async with asyncio.timeout(WAIT_S):
+            while said not in tab.events["bot_uttered"]:
+                await tab.wait("bot_uttered", len(tab.events["bot_uttered"]) + 1)
+        events = tab.events["bot_uttered"]
+        assert events.index(joined) < events.index(said)
     finally:
         await tab.client.disconnect()
 

@@ -94,6 +94,7 @@ async def test_a_whole_ticket_life_over_http(client: httpx.AsyncClient, app: Fas
     assert [line["text"] for line in detail["transcript"]] == [
         "I need a person",
         "hello??",
+        "Léa from support joined the conversation.",
         "Hi, Léa here.",
     ]
     assert [e["action"] for e in detail["events"]] == [

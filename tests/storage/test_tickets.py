@@ -199,8 +199,11 @@ async def test_claim_reply_resolve(desk: Desk) -> None:
     assert await desk.state("t1") is ConversationState.AGENT
     desk.clock.now += timedelta(minutes=3)
     message = await desk.tickets.reply(number, "lea", "Hi, I'm Léa. Let me look.")
-    assert [m.text for m in desk.sent] == ["Hi, I'm Léa. Let me look."]
-    assert desk.sent[0].conversation_id == "t1"
+    assert [m.text for m in desk.sent] == [
+        "Léa from support joined the conversation.",  # said on the live channel at the claim
+        "Hi, I'm Léa. Let me look.",
+    ]
+    assert {m.conversation_id for m in desk.sent} == {"t1"}
     row = await desk.row(number)
     assert row.first_response_at == WEDNESDAY_10 + timedelta(minutes=3)
     assert row.status is TicketStatus.PENDING_CUSTOMER
@@ -262,7 +265,7 @@ async def test_refusals_change_nothing(desk: Desk) -> None:
         "lea",
         TicketStatus.OPEN,
     )
-    assert desk.sent == []
+    assert [m.text for m in desk.sent] == ["Léa from support joined the conversation."]
     async with desk.sessions() as session:
         agent_lines = await session.scalars(select(Message).where(Message.sender == "agent"))
         assert list(agent_lines) == []
@@ -354,7 +357,7 @@ async def test_messages_while_queued_join_the_ticket(desk: Desk) -> None:
     stored = await desk.store.record_inbound(InboundMessage("s1", "api", "thanks!"), "en")
     assert stored.ticket_id is None
     lines = [m.text for m in await desk.tickets.transcript(ticket.number or "")]
-    assert lines[-2:] == ["still there?", "hello?"]
+    assert lines[-3:] == ["still there?", "Léa from support joined the conversation.", "hello?"]
 
 
 async def test_a_channel_outage_keeps_the_reply_as_failed(desk: Desk) -> None:

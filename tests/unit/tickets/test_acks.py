@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.tickets.acks import Handoff, acknowledgment, format_due
+from bot.tickets.acks import Handoff, acknowledgment, format_due, joined
 
 DUE = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # a Friday
 
@@ -63,3 +63,16 @@ def test_complaints_get_the_resolution_timeline(lang: str, days: str) -> None:
 def test_reopened_ticket_says_so() -> None:
     text = acknowledgment(Handoff(number="IMG-000009", lang="es", due=DUE, hours=24, reopened=True))
     assert text == "He reabierto tu ticket IMG-000009; el equipo lo retomará."
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Marta from support joined the conversation."),
+        ("es", "Marta, del equipo de soporte, se ha unido a la conversación."),
+        ("fr", "Marta, de l'équipe d'assistance, a rejoint la conversation."),
+        ("de", "Marta from support joined the conversation."),
+    ],
+)
+def test_the_agent_joining_is_announced_by_first_name(lang: str, expected: str) -> None:
+    assert joined("Marta Ruiz", lang) == expected

@@ -66,7 +66,7 @@ def test_replies_have_exactly_rasas_keys_plus_metadata() -> None:
         {"content_type": "text", "title": "Yes", "payload": "/affirm"}
     ]
     assert set(quick) == {"text", "quick_replies", "metadata"}
-    image = bot_uttered(OutboundMessage("c", image="https://x/y.png"), sender="agent")
+    image = bot_uttered(OutboundMessage("c", image="https://x/y.png", sender="agent"))
     assert image == {
         "attachment": {"type": "image", "payload": {"src": "https://x/y.png"}},
         "metadata": {"sender": "agent"},
