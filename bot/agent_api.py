@@ -113,6 +113,7 @@ class MessageOut(BaseModel):
     text: str
     status: str
     created_at: datetime
+    image: str | None = None  # a screenshot the customer sent
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
@@ -123,6 +124,7 @@ class MessageOut(BaseModel):
             text=m.text,
             status=m.status.value,
             created_at=m.created_at,
+            image=m.meta.get("image"),
         )
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.db.models import utcnow
-from bot.errors import BadRequest, InvalidField, PayloadTooLarge
+from bot.db.models import MessageStatus, utcnow
+from bot.errors import BadRequest, InvalidField, NotFound, PayloadTooLarge
 from bot.router import ConversationRouter
 from bot.store import ConversationStore
 from bot.triage import sla
 from channels.base import InboundMessage, OutboundMessage
+from channels.base.media import IMAGE_EXTENSIONS, sniff_image
 
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 _LANG = re.compile(r"^[a-z]{2}$")
@@ -149,6 +152,7 @@ class StoredMessageOut(BaseModel):
     lang: str | None
     status: str
     created_at: str
+    image: str | None = None  # a screenshot the customer sent
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[StoredMessageOut])
@@ -165,6 +169,7 @@ async def get_messages(conversation_id: ConversationId, request: Request) -> lis
             lang=m.lang,
             status=m.status.value,
             created_at=m.created_at.isoformat(),
+            image=m.meta.get("image"),
         )
         for m in await store.history(conversation_id)
     ]
@@ -184,3 +189,59 @@ async def desk_status(request: Request) -> DeskStatusOut:
     open_now = sla.is_business_time(now)
     online = await request.app.state.tickets.agents_online("support") if open_now else 0
     return DeskStatusOut(business_hours=open_now, live_chat=sla.live_chat_open(now, online))
+
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class UploadOut(BaseModel):
+    """A stored screenshot: where it is served, and the transcript line that shows it."""
+
+    url: str
+    message_id: int
+    content_type: str
+
+
+@router.post("/conversations/{conversation_id}/uploads", response_model=UploadOut)
+async def upload(conversation_id: ConversationId, request: Request) -> UploadOut:
+    """A screenshot for the team: the raw image as the body (PNG, JPEG, GIF or WebP, at most
+    5 MB, checked by its bytes, not its declared type). It joins the conversation, and its
+    ticket while people own it."""
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge("images are limited to 5 MB", code="upload_too_large")
+    data = await request.body()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge("images are limited to 5 MB", code="upload_too_large")
+    kind = sniff_image(data)
+    if kind is None:
+        raise InvalidField("only PNG, JPEG, GIF or WebP images", code="not_an_image", field="body")
+    settings = request.app.state.settings
+    name = f"{hashlib.sha256(data).hexdigest()[:32]}.{IMAGE_EXTENSIONS[kind]}"
+    folder = settings.var_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    url = f"/api/v1/uploads/{name}"
+    store: ConversationStore = request.app.state.store
+    stored = await store.record_inbound(
+        InboundMessage(
+            conversation_id=conversation_id,
+            channel="webchat",
+            text="[screenshot]",
+            metadata={"image": url, "content_type": kind, "bytes": len(data)},
+        ),
+        await store.conversation_lang(conversation_id) or "en",
+    )
+    await store.mark(stored.id, MessageStatus.PROCESSED)
+    return UploadOut(url=url, message_id=stored.id, content_type=kind)
+
+
+@router.get("/uploads/{name}", include_in_schema=False)
+async def uploaded(
+    name: Annotated[str, Path(pattern=r"^[0-9a-f]{32}\.(png|jpg|gif|webp)$")], request: Request
+) -> FileResponse:
+    """A stored screenshot (content-addressed names: nothing else can be asked for)."""
+    path = request.app.state.settings.var_dir / "uploads" / name
+    if not path.exists():
+        raise NotFound("no such upload", code="upload_not_found")
+    return FileResponse(path)

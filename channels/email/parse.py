@@ -26,6 +26,8 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
+from channels.base.media import sniff_image
+
 __all__ = [
     "IMAGE_TYPES",
     "MAX_ATTACHMENT_BYTES",
@@ -560,19 +562,6 @@ def _safe_filename(name: str | None) -> str:
     return name or "attachment"
 
 
-def _sniff(data: bytes) -> str | None:
-    """The image type the bytes really are, from their magic number; None if not an image."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if len(data) >= 12 and data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def _attachment(
     part: Message,
     declared: str,
@@ -585,7 +574,7 @@ def _attachment(
         dropped.append(f"{name}: {declared} is not an image")
         return
     data = _payload(part)
-    sniffed = _sniff(data)
+    sniffed = sniff_image(data)
     if sniffed is None:
         if not data:
             dropped.append(f"{name}: empty or unreadable {declared} part")

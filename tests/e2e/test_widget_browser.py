@@ -82,6 +82,14 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     agent_line = chat.locator(".ik-agent").filter(has_text="Hi, Sam here!")
     expect(agent_line).to_be_visible(timeout=WAIT_MS)
     _shot(page, "widget-desktop-agent")
+
+    png = ARTIFACTS / "sample-upload.png"
+    page.screenshot(path=str(png), clip={"x": 0, "y": 0, "width": 120, "height": 60})
+    chat.locator("#ik-file").set_input_files(str(png))
+    expect(chat.locator("img.ik-image")).to_be_visible(timeout=WAIT_MS)
+    ticket = httpx.get(url, headers=agent, timeout=10).json()
+    assert any(line["image"] for line in ticket["transcript"])  # on the ticket, for the agent
+    _shot(page, "widget-desktop-upload")
     page.close()
 
 

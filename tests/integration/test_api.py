@@ -6,8 +6,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from bot.db import session_factory
 from bot.db.models import MessageStatus
 from bot.store import ConversationStore
+from bot.tickets.demo import seed_demo
+from bot.triage.routing import route
+from channels.base import InboundMessage
 
 URL = "/api/v1/conversations/{}/messages"
 
@@ -101,3 +105,50 @@ async def test_secrets_never_reach_the_transcript(client: httpx.AsyncClient, app
     await client.post(URL.format("secret1"), json={"text": text})
     (stored,) = await _store(app).history("secret1")
     assert stored.text == "card [card number], my password is [password], code [code]"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+UPLOADS = "/api/v1/conversations/{}/uploads"
+
+
+async def test_a_screenshot_is_stored_served_and_joins_the_ticket(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await seed_demo(session_factory(app.state.engine))
+    await app.state.store.record_inbound(InboundMessage("shot1", "webchat", "help"), "en")
+    decision = route("bug_report", 1.0, "bug", "en", None, handoff=True).as_dict()
+    opened = await app.state.tickets.open_from_handoff(
+        "shot1", decision, channel="webchat", lang="en", plan=None
+    )
+    response = await client.post(UPLOADS.format("shot1"), content=PNG)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["content_type"] == "image/png"
+    served = await client.get(body["url"])
+    assert served.content == PNG
+    transcript = await app.state.tickets.transcript(opened.ticket.number or "")
+    assert transcript[-1].meta["image"] == body["url"]
+    history = (await client.get(URL.format("shot1"))).json()
+    assert history[-1]["image"] == body["url"]
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b"MZ\x90\x00 this is an exe", 422, "not_an_image"),
+        (b"<svg onload=alert(1)>", 422, "not_an_image"),
+        (PNG + b"\x00" * (5 * 1024 * 1024), 413, "upload_too_large"),
+    ],
+)
+async def test_uploads_that_are_refused(
+    client: httpx.AsyncClient, app: FastAPI, content: bytes, status: int, code: str
+) -> None:
+    response = await client.post(UPLOADS.format("shot2"), content=content)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert await _store(app).history("shot2") == []
+
+
+async def test_only_stored_uploads_can_be_fetched(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/v1/uploads/" + "0" * 32 + ".png")).status_code == 404
+    assert (await client.get("/api/v1/uploads/..%2F..%2Fetc%2Fpasswd")).status_code in (404, 422)

@@ -8,15 +8,15 @@
     en: {open: "Chat with us", title: "imageko support", send: "Send", placeholder: "Type your message",
          close: "Close chat", typing: "typing…", queued: "Ticket {t}: a person will take over here.",
          closed: "Our team is away (live chat 09:00–18:00 GMT, Mon–Fri). Leave a message: we answer by ticket.",
-         lang: "Language", offline: "Reconnecting…"},
+         lang: "Language", offline: "Reconnecting…", attach: "Send a screenshot", tooBig: "Images up to 5 MB only."},
     es: {open: "Chatea con nosotros", title: "Soporte de imageko", send: "Enviar", placeholder: "Escribe tu mensaje",
          close: "Cerrar chat", typing: "escribiendo…", queued: "Ticket {t}: una persona continuará aquí.",
          closed: "Nuestro equipo no está ahora (chat 09:00–18:00 GMT, lun–vie). Deja tu mensaje: respondemos por ticket.",
-         lang: "Idioma", offline: "Reconectando…"},
+         lang: "Idioma", offline: "Reconectando…", attach: "Enviar una captura", tooBig: "Solo imágenes de hasta 5 MB."},
     fr: {open: "Discuter avec nous", title: "Assistance imageko", send: "Envoyer", placeholder: "Écrivez votre message",
          close: "Fermer le chat", typing: "écrit…", queued: "Ticket {t} : une personne va prendre le relais ici.",
          closed: "Notre équipe est absente (chat 09:00–18:00 GMT, lun–ven). Laissez un message : réponse par ticket.",
-         lang: "Langue", offline: "Reconnexion…"}
+         lang: "Langue", offline: "Reconnexion…", attach: "Envoyer une capture", tooBig: "Images de 5 Mo maximum."}
   };
   var lang = localStorage.getItem("imageko_chat_lang") || (script && script.dataset.lang) || "en";
   if (!STRINGS[lang]) { lang = "en"; }
@@ -53,7 +53,9 @@
   var inputLabel = el("label", {"for": "ik-input", "class": "ik-hidden"});
   var input = el("input", {id: "ik-input", type: "text", autocomplete: "off", maxlength: "4000"});
   var sendButton = el("button", {type: "submit"});
-  form.append(inputLabel, input, sendButton);
+  var fileLabel = el("label", {"class": "ik-attach", "for": "ik-file"}, "📎");
+  var file = el("input", {id: "ik-file", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", "class": "ik-hidden"});
+  form.append(fileLabel, file, inputLabel, input, sendButton);
   panel.append(header, banner, state, log, typing, form);
   document.body.append(launcher, panel);
 
@@ -62,13 +64,15 @@
     launcher.textContent = t("open"); title.textContent = t("title"); sendButton.textContent = t("send");
     input.placeholder = t("placeholder"); inputLabel.textContent = t("placeholder");
     closeButton.setAttribute("aria-label", t("close")); langLabel.textContent = t("lang");
-    typing.textContent = t("typing");
+    typing.textContent = t("typing"); fileLabel.setAttribute("title", t("attach"));
+    fileLabel.setAttribute("aria-label", t("attach"));
   }
   labels();
 
-  function show(sender, text, buttons) {
+  function show(sender, text, buttons, image) {
     var item = el("li", {"class": "ik-msg ik-" + sender});
-    if (text) { item.appendChild(el("p", {}, text)); }
+    if (image) { item.appendChild(el("img", {src: base + image, alt: "screenshot", "class": "ik-image"})); }
+    else if (text) { item.appendChild(el("p", {}, text)); }
     if (buttons && buttons.length) {
       var row = el("div", {"class": "ik-quick"});
       buttons.forEach(function (b) {
@@ -106,7 +110,7 @@
         log.textContent = "";
         messages.forEach(function (m) {
           var sender = m.direction === "inbound" ? "customer" : m.sender;
-          show(sender, m.text, (m.payload && m.payload.buttons) || []);
+          show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image);
         });
         loaded = true;
       });
@@ -125,6 +129,20 @@
     if (script && script.dataset.identity) { data.identity = script.dataset.identity; }  // signed by the site
     socket.emit("user_uttered", {message: text, session_id: session, customData: data});
   }
+
+  file.addEventListener("change", function () {
+    var chosen = file.files && file.files[0];
+    file.value = "";
+    if (!chosen) { return; }
+    if (chosen.size > 5 * 1024 * 1024) { show("system", t("tooBig")); return; }
+    fetch(base + "/api/v1/conversations/" + encodeURIComponent(session) + "/uploads", {
+      method: "POST", body: chosen, headers: {"Content-Type": "application/octet-stream"}
+    }).then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
+      .then(function (res) {
+        if (res.ok) { show("customer", "", [], res.body.url); }
+        else { show("system", (res.body.error && res.body.error.message) || "upload failed"); }
+      });
+  });
 
   form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; });
   function toggle(open) {
