@@ -152,3 +152,31 @@ def test_the_stock_rasa_webchat_widget_works_unchanged(desk: RunningDesk, browse
     )
     _shot(page, "stock-rasa-webchat")
     page.close()
+
+
+def test_a_dropped_connection_catches_up_on_what_was_said_meanwhile(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{desk.url}/help/en/")
+    page.get_by_role("button", name="Chat with us").click()
+    chat = page.get_by_role("dialog", name="imageko support")
+    field = chat.get_by_label("Type your message")
+    field.fill("I want to talk to a human")
+    field.press("Enter")
+    status = chat.get_by_role("status").filter(has_text="IMG-")
+    expect(status).to_be_visible(timeout=WAIT_MS)
+    number = status.inner_text().split()[1].rstrip(":")
+    context.set_offline(True)
+    expect(chat.get_by_role("status").filter(has_text="Reconnecting")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    url = f"{desk.url}/api/v1/tickets/{number}"
+    assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
+    sent = httpx.post(f"{url}/reply", json={"text": "Still there?"}, headers=agent, timeout=10)
+    assert sent.status_code == 200
+    context.set_offline(False)
+    expect(chat.locator(".ik-agent").filter(has_text="Still there?")).to_be_visible(timeout=WAIT_MS)
+    context.close()
