@@ -101,6 +101,8 @@ def test_the_widget_fits_a_phone_and_speaks_spanish(desk: RunningDesk, browser: 
     box = chat.bounding_box()
     assert box is not None
     assert box["width"] == 390  # full screen on a phone
+    # Nobody is online on this desk: the widget says chat is answered by ticket.
+    expect(chat.get_by_role("note")).to_contain_text("Nuestro equipo no está", timeout=WAIT_MS)
     field = chat.get_by_label("Escribe tu mensaje")
     field.fill("hola")
     field.press("Enter")

@@ -7,9 +7,10 @@ import pytest
 from fastapi import FastAPI
 
 from bot.db import session_factory
-from bot.db.models import MessageStatus
+from bot.db.models import MessageStatus, utcnow
 from bot.store import ConversationStore
 from bot.tickets.demo import seed_demo
+from bot.triage import sla
 from bot.triage.routing import route
 from channels.base import InboundMessage
 
@@ -152,3 +153,15 @@ async def test_uploads_that_are_refused(
 async def test_only_stored_uploads_can_be_fetched(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/uploads/" + "0" * 32 + ".png")).status_code == 404
     assert (await client.get("/api/v1/uploads/..%2F..%2Fetc%2Fpasswd")).status_code in (404, 422)
+
+
+async def test_desk_status_follows_hours_and_presence(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await seed_demo(session_factory(app.state.engine))
+    before = (await client.get("/api/v1/desk/status")).json()
+    assert before["live_chat"] is False  # nobody online
+    await app.state.tickets.set_presence("lea", True)
+    after = (await client.get("/api/v1/desk/status")).json()
+    assert after["business_hours"] == sla.is_business_time(utcnow())
+    assert after["live_chat"] == after["business_hours"]  # open exactly when hours allow

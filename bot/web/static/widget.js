@@ -46,6 +46,7 @@
   var closeButton = el("button", {type: "button", "class": "ik-close"}, "×");
   header.append(title, langLabel, langSelect, closeButton);
   var banner = el("p", {"class": "ik-banner", role: "status", hidden: ""});
+  var away = el("p", {"class": "ik-banner ik-away", role: "note", hidden: ""});
   var state = el("p", {"class": "ik-state", role: "status", hidden: ""});
   var log = el("ol", {"class": "ik-log", role: "log", "aria-live": "polite"});
   var typing = el("p", {"class": "ik-typing", hidden: ""});
@@ -56,7 +57,7 @@
   var fileLabel = el("label", {"class": "ik-attach", "for": "ik-file"}, "📎");
   var file = el("input", {id: "ik-file", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", "class": "ik-hidden"});
   form.append(fileLabel, file, inputLabel, input, sendButton);
-  panel.append(header, banner, state, log, typing, form);
+  panel.append(header, away, banner, state, log, typing, form);
   document.body.append(launcher, panel);
 
   function t(key) { return STRINGS[lang][key]; }
@@ -118,7 +119,7 @@
 
   function hours() {
     fetch(base + "/api/v1/desk/status").then(function (r) { return r.json(); }).then(function (s) {
-      if (!s.live_chat) { banner.textContent = t("closed"); banner.hidden = false; }
+      if (!s.live_chat) { away.textContent = t("closed"); away.hidden = false; }
     }).catch(function () {});
   }
 
