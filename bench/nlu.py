@@ -14,6 +14,7 @@ import asyncio
 import csv
 import json
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -107,6 +108,9 @@ def main() -> int:
         folder = Path(scratch)
         write_nlu(train, folder / "nlu.yml")
         nlu_only_config(args.config, folder / "config.yml")
+        # Train from scratch: Rasa's training cache would restore an earlier run's components
+        # and report a training time that measures nothing.
+        os.environ["RASA_CACHE_DIRECTORY"] = str(folder / "cache")
         started = time.perf_counter()
         model = train_nlu(
             str(folder / "config.yml"),
