@@ -16,7 +16,6 @@ from redis.asyncio import Redis
 from bot import actions_endpoint, agent_api, api, health, identity, verification
 from bot import lang as language
 from bot.db import create_engine, session_factory
-from bot.db.models import MessageStatus
 from bot.delivery import Deliveries
 from bot.errors import install_error_handlers
 from bot.kb import service as kb
@@ -25,7 +24,6 @@ from bot.notify.alerts import alert_senders
 from bot.notify.mail import Mailer
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
-from bot.redact import redact
 from bot.router import ConversationRouter
 from bot.settings import Settings, load_settings
 from bot.store import ConversationStore
@@ -156,9 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return replace(message, metadata={**metadata, **(claims or {})})
 
     async def keep(message: InboundMessage, why: str) -> None:
-        store: ConversationStore = app.state.store
-        stored = await store.record_inbound(replace(message, text=redact(message.text)), "")
-        await store.mark(stored.id, MessageStatus.FAILED, why)
+        await app.state.router.keep(message, why)
 
     # Built with the app (mounts are fixed before start); the router arrives in the lifespan.
     webchat = WebchatServer(chat, keep, settings.redis_url or None)

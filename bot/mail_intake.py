@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.redact import redact
 from bot.store import ConversationStore
-from bot.tickets.acks import Handoff, acknowledgment
+from bot.tickets.acks import acknowledgment
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.service import TicketService, ticket_id_of
 from bot.triage import policy
@@ -197,7 +197,8 @@ class MailIntake:
         await self._reply(
             conversation_id,
             parsed,
-            acknowledgment(_by_email(opened.handoff)),
+            # Email has no live queue: the acknowledgment gives the expected response time.
+            acknowledgment(replace(opened.handoff, live_position=None)),
             lang,
             opened.ticket.queue,
             kind="ack",
@@ -359,18 +360,6 @@ class MailIntake:
                 }
             )
         return saved
-
-
-def _by_email(handoff: Handoff) -> Handoff:
-    """Email has no live queue: the acknowledgment gives the expected response time."""
-    return Handoff(
-        number=handoff.number,
-        lang=handoff.lang,
-        due=handoff.due,
-        hours=handoff.hours,
-        complaint=handoff.complaint,
-        reopened=handoff.reopened,
-    )
 
 
 def _from_meta(message: Message) -> ParsedEmail:

@@ -64,6 +64,11 @@ class ConversationRouter:
         self._tickets = tickets
         self._customers = customers
 
+    async def keep(self, message: InboundMessage, why: str) -> None:
+        """Store a message that will not be processed (a flood), so it is refused, not lost."""
+        stored = await self._store.record_inbound(replace(message, text=redact(message.text)), "")
+        await self._store.mark(stored.id, MessageStatus.FAILED, why)
+
     async def handle(self, message: InboundMessage) -> RoutedReplies:
         """Route one customer message; raises `AssistantUnavailable` after storing it."""
         lang = message.lang

@@ -23,6 +23,7 @@ import pytest
 from fastapi import FastAPI
 
 from bot.db import session_factory
+from bot.launcher import free_port
 from bot.tickets.demo import seed_demo
 from channels.email.imap import Fetched, ImapConfig, ImapError, fetch_unseen, mark_seen, poll
 
@@ -33,16 +34,10 @@ USER = "demouser"
 PASSWORD = "desk-imap-test-Pw7"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def imap_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A pymap server (dict backend, no TLS) for this module; each test gets its own mailbox."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("pymap") / "pymap.log"
     command = [
         sys.executable,
@@ -259,7 +254,7 @@ def test_missing_mailbox_raises(config: ImapConfig) -> None:
 
 
 def test_connection_refused_raises() -> None:
-    port = _free_port()  # bound then released: nothing listens there now
+    port = free_port()  # bound then released: nothing listens there now
 
     with pytest.raises(ImapError, match=f"{HOST}:{port}: connect failed") as caught:
         fetch_unseen(ImapConfig(HOST, port, USER, PASSWORD, ssl=False, timeout_s=5))
