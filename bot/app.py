@@ -15,6 +15,9 @@ from redis.asyncio import Redis
 
 from bot import actions_endpoint, agent_api, api, health, identity, verification
 from bot import lang as language
+from bot.console import pages as console
+from bot.console.auth import Accounts
+from bot.console.live import LiveFeed
 from bot.db import create_engine, session_factory
 from bot.delivery import Deliveries
 from bot.errors import install_error_handlers
@@ -29,7 +32,7 @@ from bot.settings import Settings, load_settings
 from bot.store import ConversationStore
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.monitor import SlaMonitor
-from bot.tickets.service import TicketService
+from bot.tickets.service import TicketService, unpublished
 from bot.triage import policy
 from bot.verification.service import VerificationService
 from bot.web import helpcentre
@@ -84,8 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = ConversationStore(sessions)
         rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
         deliveries = Deliveries()
-        tickets = TicketService(sessions, deliveries)
+        live = LiveFeed(redis) if redis is not None else None
+        tickets = TicketService(sessions, deliveries, publish=live.publish if live else unpublished)
         app.state.engine = engine
+        app.state.live = live
+        app.state.accounts = Accounts(sessions)
         app.state.redis = redis
         app.state.rasa = rasa
         app.state.store = store
@@ -156,8 +162,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def keep(message: InboundMessage, why: str) -> None:
         await app.state.router.keep(message, why)
 
+    async def typing(conversation_id: str) -> None:
+        await app.state.tickets.customer_typing(conversation_id)
+
     # Built with the app (mounts are fixed before start); the router arrives in the lifespan.
-    webchat = WebchatServer(chat, keep, settings.redis_url or None)
+    webchat = WebchatServer(chat, keep, typing, settings.redis_url or None)
     app.state.webchat = webchat
     app.mount("/socket.io", webchat.asgi_app())
     install_error_handlers(app)
@@ -166,5 +175,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_api.router)
     app.include_router(actions_endpoint.router)
     app.include_router(helpcentre.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

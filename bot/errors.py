@@ -77,6 +77,13 @@ class InvalidField(DeskError):
     code = "invalid_field"
 
 
+class TooManyRequests(DeskError):
+    """A limit was hit (sign-in attempts); `retry_after` says when to come back, in seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 class DeliveryFailed(DeskError):
     """A channel did not take a message; the message is kept (status failed) for a resend."""
 
@@ -84,15 +91,24 @@ class DeliveryFailed(DeskError):
     code = "delivery_failed"
 
 
-class AssistantUnavailable(DeskError):
-    """The Rasa server did not answer; the inbound message is stored regardless."""
+class ServiceUnavailable(DeskError):
+    """Something the request needs is not running or not configured."""
 
     status = 503
+    code = "unavailable"
+
+
+class AssistantUnavailable(ServiceUnavailable):
+    """The Rasa server did not answer; the inbound message is stored regardless."""
+
     code = "assistant_unavailable"
 
 
 def _json(error: DeskError) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status)
+    headers = {}
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.details.get("retry_after", 60))
+    return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

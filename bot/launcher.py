@@ -159,8 +159,15 @@ class Desk:
             f"  email      smtp://{self.settings.email_receiver_host}:{self.email_port}"
             "  (support@, trust@, urgent@imageko.com)",
             f"  database   {self.settings.effective_database_url}",
+            f"  console    {self.hub_url}/console",
         ):
             self.say(line)
+        if self.settings.demo_data:
+            from bot.tickets.demo import DEMO_AGENTS
+
+            users = ", ".join(f"{a['id']} ({a.get('role', 'agent')})" for a in DEMO_AGENTS)
+            password = self.settings.demo_password.get_secret_value()
+            self.say(f"  demo users {users} — password {password!r}")
 
 
 async def run_desk(settings: Settings, out: TextIO = sys.stdout) -> int:

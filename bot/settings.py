@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         "Unset: a random key per process, fine for one hub; set it when running several.",
     )
     demo_data: bool = Field(default=True, description="Seed demo customers and agents at start.")
+    demo_password: SecretStr = Field(
+        default=SecretStr("imageko-demo"),
+        description="Console password of the demo users (with DEMO_DATA); printed at start.",
+    )
     agent_api_token: SecretStr | None = Field(
         default=None, description="Bearer token of the agent API; unset: the API refuses all."
     )

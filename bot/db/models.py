@@ -165,7 +165,26 @@ class Agent(Base):
     tier: Mapped[int] = mapped_column(Integer, default=1)
     available: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # Console sign-in: what the person may do there, and their argon2 hash (None: no sign-in).
+    role: Mapped[str] = mapped_column(String(24), default="agent")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:  # never the password hash, in a log or a traceback
+        return f"Agent(id={self.id!r}, role={self.role!r})"
+
+
+class ConsoleSession(Base):
+    """A signed-in console: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
 
 
 class TicketStatus(enum.StrEnum):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.console.auth import Role, hash_password
 from bot.db.models import Agent, Customer, CustomerIdentity
 
 # Demo accounts for `make run` and the tests: one per plan, each reachable on a channel.
@@ -40,17 +41,30 @@ DEMO_CUSTOMERS: tuple[dict[str, Any], ...] = (
 )
 
 
-# One agent per queue and tier, so every ticket the bot opens has someone who can take it.
+# One agent per queue and tier, so every ticket the bot opens has someone who can take it;
+# plus one person of each other console role.
 DEMO_AGENTS: tuple[dict[str, Any], ...] = (
-    {"id": "lea", "name": "Léa Martin", "queues": ["support"], "tier": 1},
+    {"id": "lea", "name": "Léa Martin", "queues": ["support"], "tier": 1, "role": Role.AGENT},
     {"id": "sam", "name": "Sam Okafor", "queues": ["support", "urgent"], "tier": 2},
     {"id": "tomas", "name": "Tomás Ruiz", "queues": ["trust", "urgent"], "tier": 2},
-    {"id": "devi", "name": "Devi Rao", "queues": ["support", "trust", "urgent"], "tier": 3},
+    {
+        "id": "devi",
+        "name": "Devi Rao",
+        "queues": ["support", "trust", "urgent"],
+        "tier": 3,
+        "role": Role.SUPERVISOR,
+    },
+    {"id": "carla", "name": "Carla Núñez", "queues": [], "tier": 1, "role": Role.CONTENT_EDITOR},
+    {"id": "admin", "name": "Desk Admin", "queues": [], "tier": 1, "role": Role.ADMIN},
 )
 
 
-async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Insert the demo customers and agents that are missing; returns how many rows were added."""
+async def seed_demo(sessions: async_sessionmaker[AsyncSession], password: str | None = None) -> int:
+    """Insert the demo customers and agents that are missing; returns how many rows were added.
+
+    With a `password`, demo agents who have none can sign in to the console with it.
+    """
+    hashed = hash_password(password) if password else None
     added = 0
     async with sessions.begin() as session:
         for demo in DEMO_CUSTOMERS:
@@ -73,8 +87,17 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> int:
             ]
             session.add(customer)
             added += 1
-        for agent in DEMO_AGENTS:
-            if await session.get(Agent, agent["id"]) is None:
-                session.add(Agent(email=f"{agent['id']}@imageko.com", available=False, **agent))
+        for demo in DEMO_AGENTS:
+            agent = await session.get(Agent, demo["id"])
+            if agent is None:
+                role = Role(demo.get("role", Role.AGENT))
+                agent = Agent(
+                    **{**demo, "role": role.value},
+                    email=f"{demo['id']}@imageko.com",
+                    available=False,
+                )
+                session.add(agent)
                 added += 1
+            if agent.password_hash is None:
+                agent.password_hash = hashed
     return added

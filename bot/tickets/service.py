@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +21,7 @@ from bot.db.models import (
     Agent,
     Conversation,
     ConversationState,
+    Customer,
     Direction,
     Message,
     MessageStatus,
@@ -39,7 +40,14 @@ from channels.base import OutboundMessage
 log = logging.getLogger(__name__)
 # Sends an agent's reply back on the channel the conversation came from.
 Deliver = Callable[[str, OutboundMessage], Awaitable[None]]
+# Tells the consoles what changed (the live feed); it must not raise.
+Publish = Callable[[dict[str, Any]], Awaitable[None]]
 Clock = Callable[[], datetime]
+
+
+async def unpublished(event: dict[str, Any]) -> None:
+    """No consoles to tell: without Redis (or outside the hub) they see changes on reload."""
+
 
 # An agent counts as online while their console checked in this recently.
 PRESENCE_TTL = timedelta(minutes=2)
@@ -48,6 +56,7 @@ LIVE_CHANNELS = frozenset(
     {"api", "webchat", "telegram", "slack", "messenger", "instagram", "twitter"}
 )
 NUMBER_PREFIX = "IMG-"
+SEARCH_LIMIT = 500  # tickets in one queue view: beyond that, narrow the filters
 
 
 def ticket_number(ticket_id: int) -> str:
@@ -61,6 +70,28 @@ def ticket_id_of(number: str) -> int:
     if not digits.isdigit():
         raise NotFound(f"no ticket {number!r}", code="ticket_not_found")
     return int(digits)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What an agent narrows the queue to; None means any."""
+
+    queues: tuple[str, ...] | None = None
+    tier: int | None = None
+    priority: str | None = None
+    channel: str | None = None
+    lang: str | None = None
+    status: TicketStatus | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoad:
+    """An agent as a supervisor sees them: online or not, and how many tickets they hold."""
+
+    agent: Agent
+    online: bool
+    open_tickets: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +110,12 @@ class TicketService:
         sessions: async_sessionmaker[AsyncSession],
         deliver: Deliver,
         clock: Clock = utcnow,
+        publish: Publish = unpublished,
     ) -> None:
         self._sessions = sessions
         self._deliver = deliver
         self._clock = clock
+        self._publish = publish
 
     # --- the bot side -------------------------------------------------------------------
 
@@ -146,6 +179,7 @@ class TicketService:
             await self._set_state(session, conversation_id, ConversationState.QUEUED)
             self._audit(session, ticket, "bot", "reopened" if reopened else "created", routing)
             position = await self._live_position(session, ticket, channel, now)
+        await self._changed(ticket, "reopened" if reopened else "created")
         rule = policy.SLA_RULES[due.rule]
         handoff = Handoff(
             number=ticket.number,
@@ -197,6 +231,7 @@ class TicketService:
                 update(Message).where(Message.id == message_id).values(ticket_id=ticket.id)
             )
             self._audit(session, ticket, "customer", "reopened", {"message_id": message_id})
+        await self._changed(ticket, "reopened")
         return ticket
 
     async def customer_wrote(self, ticket_id: int, message_id: int) -> None:
@@ -208,6 +243,13 @@ class TicketService:
             if ticket.status is TicketStatus.PENDING_CUSTOMER:
                 ticket.status = TicketStatus.OPEN
             self._audit(session, ticket, "customer", "message", {"message_id": message_id})
+        await self._said(ticket, "customer")
+
+    async def customer_typing(self, conversation_id: str) -> None:
+        """The customer is typing (channels that say so): the ticket's consoles show it."""
+        ticket = await self.active_ticket(conversation_id)
+        if ticket is not None:
+            await self._publish({"type": "typing", "number": ticket.number})
 
     # --- reading ------------------------------------------------------------------------
 
@@ -219,14 +261,84 @@ class TicketService:
     async def queue(self, queue: str) -> list[Ticket]:
         """The queue's open work: most pressing priority first, then the earliest due."""
         self._known_queue(queue)
+        return await self.search(Filters(queues=(queue,)))
+
+    async def search(self, filters: Filters) -> list[Ticket]:
+        """Tickets matching `filters` (open work unless a status is given), most pressing first."""
+        query = select(Ticket)
+        if filters.status is None:
+            query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
+        else:
+            query = query.where(Ticket.status == filters.status)
+        if filters.queues is not None:
+            query = query.where(Ticket.queue.in_(filters.queues))
+        for column, wanted in (
+            (Ticket.tier, filters.tier),
+            (Ticket.priority, filters.priority),
+            (Ticket.channel, filters.channel),
+            (Ticket.lang, filters.lang),
+            (Ticket.assignee_id, filters.assignee),
+        ):
+            if wanted is not None:
+                query = query.where(column == wanted)
         rank = policy.PRIORITY_RANK
+        urgency = case(rank, value=Ticket.priority, else_=len(rank))
+        query = query.order_by(urgency, Ticket.due_at, Ticket.id).limit(SEARCH_LIMIT)
         async with self._sessions() as session:
-            tickets = list(
+            return list(await session.scalars(query))
+
+    async def customer(self, ticket: Ticket) -> Customer | None:
+        """The ticket's customer account, when the conversation is tied to one."""
+        if ticket.customer_id is None:
+            return None
+        async with self._sessions() as session:
+            return await session.get(Customer, ticket.customer_id)
+
+    async def customer_tickets(self, ticket: Ticket, limit: int = 10) -> list[Ticket]:
+        """The customer's other tickets (same account, else same conversation), newest first."""
+        same = (
+            Ticket.customer_id == ticket.customer_id
+            if ticket.customer_id is not None
+            else Ticket.conversation_id == ticket.conversation_id
+        )
+        async with self._sessions() as session:
+            return list(
                 await session.scalars(
-                    select(Ticket).where(Ticket.queue == queue, Ticket.status.in_(ACTIVE_STATUSES))
+                    select(Ticket)
+                    .where(same, Ticket.id != ticket.id)
+                    .order_by(Ticket.id.desc())
+                    .limit(limit)
                 )
             )
-        return sorted(tickets, key=lambda t: (rank.get(t.priority, len(rank)), t.due_at, t.id))
+
+    async def agent_loads(self) -> list[AgentLoad]:
+        """Every agent who works a queue: online or not, and their open tickets."""
+        now = self._clock()
+        async with self._sessions() as session:
+            agents = list(await session.scalars(select(Agent).order_by(Agent.id)))
+            held = await session.execute(
+                select(Ticket.assignee_id, func.count())
+                .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.assignee_id.is_not(None))
+                .group_by(Ticket.assignee_id)
+            )
+            counts = {str(assignee): int(count) for assignee, count in held}
+        return [
+            AgentLoad(agent, self._is_online(agent, now), counts.get(agent.id, 0))
+            for agent in agents
+            if agent.queues
+        ]
+
+    async def at_risk(self, within: timedelta) -> tuple[list[Ticket], list[Ticket]]:
+        """Open work past its breach time, and work whose first response falls due `within`."""
+        now = self._clock()
+        tickets = await self.search(Filters())
+        breached = [t for t in tickets if t.breached_at is not None or t.breach_at <= now]
+        soon = [
+            t
+            for t in tickets
+            if t not in breached and t.first_response_at is None and t.due_at <= now + within
+        ]
+        return breached, soon
 
     async def transcript(self, number: str) -> list[Message]:
         """Everything said on the ticket, bot conversation included, oldest first."""
@@ -289,7 +401,32 @@ class TicketService:
             await session.refresh(ticket)
             await self._set_state(session, ticket.conversation_id, ConversationState.AGENT)
             self._audit(session, ticket, agent_id, "claimed", {})
+        await self._changed(ticket, "claimed")
         await self._announce(ticket, acks.joined(agent.name, ticket.lang))
+        return ticket
+
+    async def assign(self, number: str, by: str, agent_id: str) -> Ticket:
+        """A supervisor gives open work to an agent who works its queue and tier."""
+        async with self._sessions.begin() as session:
+            ticket = await self._load(session, number)
+            agent = await self._agent(session, agent_id)
+            self._active(ticket)
+            if ticket.queue not in agent.queues or agent.tier < ticket.tier:
+                raise Forbidden(
+                    f"{agent_id} does not work {ticket.queue} at tier {ticket.tier}",
+                    code="not_in_queue",
+                )
+            if ticket.assignee_id == agent_id:
+                raise Conflict(f"{number} is already {agent_id}'s", code="same_assignee")
+            data = {"from": ticket.assignee_id, "to": agent_id}
+            ticket.assignee_id = agent_id
+            if ticket.status is TicketStatus.NEW:
+                ticket.status = TicketStatus.OPEN
+            await self._set_state(session, ticket.conversation_id, ConversationState.AGENT)
+            self._audit(session, ticket, by, "assigned", data)
+        await self._changed(ticket, "assigned")
+        if data["from"] is None:
+            await self._announce(ticket, acks.joined(agent.name, ticket.lang))
         return ticket
 
     async def _announce(self, ticket: Ticket, text: str) -> None:
@@ -344,6 +481,7 @@ class TicketService:
             ticket.status = TicketStatus.PENDING_CUSTOMER
             await session.flush()
             self._audit(session, ticket, agent_id, "replied", {"message_id": message.id})
+        await self._said(ticket, "agent")
         try:
             await self._deliver(
                 ticket.channel,
@@ -368,7 +506,9 @@ class TicketService:
             ticket = await self._load(session, number)
             await self._agent(session, agent_id)
             self._active(ticket)
-            return self._audit(session, ticket, agent_id, "note", {"text": text})
+            event = self._audit(session, ticket, agent_id, "note", {"text": text})
+        await self._said(ticket, "note")
+        return event
 
     async def transfer(self, number: str, agent_id: str, queue: str, reason: str = "") -> Ticket:
         """Move the ticket to another queue, where it waits for someone there."""
@@ -381,6 +521,7 @@ class TicketService:
             ticket.queue = queue
             await self._requeue(session, ticket)
             self._audit(session, ticket, agent_id, "transferred", data)
+        await self._changed(ticket, "transferred")
         return ticket
 
     async def escalate(self, number: str, agent_id: str, reason: str) -> Ticket:
@@ -397,6 +538,7 @@ class TicketService:
             ticket.tier += 1
             await self._requeue(session, ticket)
             self._audit(session, ticket, agent_id, "escalated", data)
+        await self._changed(ticket, "escalated")
         return ticket
 
     async def resolve(self, number: str, agent_id: str) -> Ticket:
@@ -407,6 +549,7 @@ class TicketService:
             ticket.resolved_at = self._clock()
             await self._set_state(session, ticket.conversation_id, ConversationState.BOT)
             self._audit(session, ticket, agent_id, "resolved", {})
+        await self._changed(ticket, "resolved")
         return ticket
 
     async def reopen(self, number: str, agent_id: str) -> Ticket:
@@ -429,9 +572,27 @@ class TicketService:
             )
             await self._set_state(session, ticket.conversation_id, ConversationState.AGENT)
             self._audit(session, ticket, agent_id, "reopened", {})
+        await self._changed(ticket, "reopened")
         return ticket
 
     # --- helpers --------------------------------------------------------------------------
+
+    async def _changed(self, ticket: Ticket, kind: str) -> None:
+        await self._publish(
+            {
+                "type": "ticket",
+                "kind": kind,
+                "number": ticket.number,
+                "queue": ticket.queue,
+                "tier": ticket.tier,
+                "priority": ticket.priority,
+                "status": ticket.status.value,
+                "assignee": ticket.assignee_id,
+            }
+        )
+
+    async def _said(self, ticket: Ticket, kind: str) -> None:
+        await self._publish({"type": "message", "kind": kind, "number": ticket.number})
 
     def _audit(
         self,
@@ -525,6 +686,11 @@ class TicketService:
             select(Agent).where(Agent.available.is_(True), Agent.last_seen_at >= now - PRESENCE_TTL)
         )
         return sum(1 for agent in agents if queue in agent.queues)
+
+    @staticmethod
+    def _is_online(agent: Agent, now: datetime) -> bool:
+        seen = agent.last_seen_at
+        return agent.available and seen is not None and seen >= now - PRESENCE_TTL
 
     async def _live_position(
         self, session: AsyncSession, ticket: Ticket, channel: str, now: datetime

@@ -19,8 +19,11 @@ log = logging.getLogger(__name__)
 Handle = Callable[[InboundMessage], Awaitable[tuple[Sequence[OutboundMessage], str | None]]]
 # Stores a message without processing it (a flood): refused, but never lost.
 Keep = Callable[[InboundMessage, str], Awaitable[None]]
+# The customer is typing in a session (agents who own the conversation see it).
+Typing = Callable[[str], Awaitable[None]]
 RATE_WINDOW_S = 10.0
 RATE_MAX = 8  # messages per session per window; more is a flood
+TYPING_EVERY_S = 1.0  # a session's typing signals beyond one a second are dropped
 _FLOOD = (
     "You're sending messages very fast. I've kept this one for the team; please wait a few "
     "seconds before sending more."
@@ -31,7 +34,9 @@ _FAILED = "Sorry, something went wrong on our side. Please send that again in a 
 class WebchatServer:
     """Speaks Rasa's socket.io protocol; the hub mounts `asgi_app()` at /socket.io."""
 
-    def __init__(self, handle: Handle, keep: Keep, redis_url: str | None = None) -> None:
+    def __init__(
+        self, handle: Handle, keep: Keep, typing: Typing, redis_url: str | None = None
+    ) -> None:
         manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
@@ -41,10 +46,13 @@ class WebchatServer:
         )
         self._handle = handle
         self._keep = keep
+        self._typing = typing
         self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._typed: dict[str, float] = {}
         self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)
+        self.sio.on("user_typing", self._user_typing)
         self.sio.on("disconnect", self._disconnect)
 
     def asgi_app(self) -> socketio.ASGIApp:
@@ -107,6 +115,15 @@ class WebchatServer:
             await self.sio.emit("bot_uttered", protocol.bot_uttered(reply), room=session_id)
         if ticket is not None:
             await self.sio.emit("handoff", {"ticket": ticket}, room=session_id)
+
+    async def _user_typing(self, sid: str, data: Any) -> None:
+        session = await self.sio.get_session(sid)
+        session_id = session.get("session_id") if session else None
+        now = time.monotonic()
+        # Before session_request there is nobody to tell; a flood of signals tells nothing new.
+        if session_id and now - self._typed.get(session_id, -TYPING_EVERY_S) >= TYPING_EVERY_S:
+            self._typed[session_id] = now
+            await self._typing(session_id)
 
     def _flooding(self, session_id: str) -> bool:
         now = time.monotonic()

@@ -146,6 +146,12 @@
   });
 
   form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; });
+  var typedAt = 0;  // tell the agent the customer is typing, at most every 2 s
+  input.addEventListener("input", function () {
+    if (!socket || !input.value || Date.now() - typedAt < 2000) { return; }
+    typedAt = Date.now();
+    socket.emit("user_typing", {session_id: session});
+  });
   function toggle(open) {
     panel.hidden = !open; launcher.setAttribute("aria-expanded", String(open));
     if (open) { if (!socket) { connect(); hours(); } input.focus(); } else { launcher.focus(); }

@@ -26,12 +26,16 @@ async def _keep(message: InboundMessage, why: str) -> None:
     return None
 
 
+async def _no_typing(session_id: str) -> None:
+    return None
+
+
 @pytest.fixture
 async def hubs(redis: Any) -> AsyncIterator[list[tuple[WebchatServer, int]]]:
     running = []
     servers = []
     for _ in range(2):
-        chat = WebchatServer(_no_reply, _keep, REDIS_URL)
+        chat = WebchatServer(_no_reply, _keep, _no_typing, REDIS_URL)
         app = FastAPI()
         app.mount("/socket.io", chat.asgi_app())
         port = free_port()
