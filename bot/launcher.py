@@ -134,6 +134,10 @@ class Desk:
             env={
                 **OFFLINE_ENV,
                 "HUB_PORT": str(self.hub_port),
+                # Links we send customers point at this hub unless a public URL is configured.
+                "PUBLIC_URL": self.settings.public_url
+                if "public_url" in self.settings.model_fields_set
+                else self.hub_url,
                 "RASA_URL": self.rasa_url,
                 "REDIS_URL": self.redis_url,
                 "EMAIL_RECEIVER_PORT": str(self.email_port),

@@ -4,6 +4,7 @@ Redis; a loopback SMTP server takes what the desk mails. One desk per test modul
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,12 +17,15 @@ from pathlib import Path
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.launcher import free_port
 from bot.settings import PROJECT_ROOT
 from tests.conftest import SmtpSink
 
 READY_TIMEOUT_S = 240
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"  # screenshots, for people to look at
 AGENT_TOKEN = "e2e-agent-token"
 SECRET_KEY = "e2e-secret-key"
 
@@ -143,3 +147,29 @@ def _wait_ready(desk: RunningDesk) -> None:
             return
         time.sleep(0.5)
     pytest.fail(f"not ready in {READY_TIMEOUT_S} s:\n{desk.log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: `apt-get install -y chromium` (.ci/run does it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """Save a screenshot of the page as a test artefact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))

@@ -3,46 +3,16 @@ chromium) against the running desk. Screenshots land in var/artifacts/ for peopl
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from bot.settings import PROJECT_ROOT
-from tests.e2e.conftest import AGENT_TOKEN, RunningDesk
+from tests.e2e.conftest import AGENT_TOKEN, ARTIFACTS, RunningDesk, shot
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"
 WEBCHAT_JS = PROJECT_ROOT / "var" / "vendor" / "rasa-webchat.js"  # `make web`
 WAIT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: `apt-get install -y chromium` (.ci/run does it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def test_a_customer_gets_help_then_a_person_in_the_widget(
@@ -59,7 +29,7 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     box.fill("How do I download my images in full resolution?")
     box.press("Enter")
     expect(log).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
-    _shot(page, "widget-desktop-answer")
+    shot(page, "widget-desktop-answer")
 
     page.reload()  # the conversation survives a reload
     expect(page.get_by_role("log")).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
@@ -70,7 +40,7 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     expect(chat.get_by_role("status").filter(has_text="IMG-")).to_be_visible(timeout=WAIT_MS)
     assert page.evaluate("window.hacked") is None  # shown as text, never run
     expect(chat.get_by_role("log")).to_contain_text("<script>window.hacked = 1</script>")
-    _shot(page, "widget-desktop-queued")
+    shot(page, "widget-desktop-queued")
 
     number = chat.get_by_role("status").filter(has_text="IMG-").inner_text().split()[1].rstrip(":")
     # Tier 2 may take it whichever topic the bot settled on (download_hires is tier 2).
@@ -81,7 +51,7 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     assert reply.status_code == 200, reply.text
     agent_line = chat.locator(".ik-agent").filter(has_text="Hi, Sam here!")
     expect(agent_line).to_be_visible(timeout=WAIT_MS)
-    _shot(page, "widget-desktop-agent")
+    shot(page, "widget-desktop-agent")
 
     png = ARTIFACTS / "sample-upload.png"
     page.screenshot(path=str(png), clip={"x": 0, "y": 0, "width": 120, "height": 60})
@@ -89,7 +59,7 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     expect(chat.locator("img.ik-image")).to_be_visible(timeout=WAIT_MS)
     ticket = httpx.get(url, headers=agent, timeout=10).json()
     assert any(line["image"] for line in ticket["transcript"])  # on the ticket, for the agent
-    _shot(page, "widget-desktop-upload")
+    shot(page, "widget-desktop-upload")
     page.close()
 
 
@@ -107,7 +77,7 @@ def test_the_widget_fits_a_phone_and_speaks_spanish(desk: RunningDesk, browser: 
     field.fill("hola")
     field.press("Enter")
     expect(chat.get_by_role("log")).to_contain_text("¡Hola!", timeout=WAIT_MS)
-    _shot(page, "widget-mobile-es")
+    shot(page, "widget-mobile-es")
     page.keyboard.press("Escape")
     expect(chat).to_be_hidden()
     page.close()
@@ -152,7 +122,7 @@ def test_the_stock_rasa_webchat_widget_works_unchanged(desk: RunningDesk, browse
     expect(page.locator(".rw-messages-container")).to_contain_text(
         "imageko assistant", timeout=WAIT_MS
     )
-    _shot(page, "stock-rasa-webchat")
+    shot(page, "stock-rasa-webchat")
     page.close()
 
 

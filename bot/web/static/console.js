@@ -47,7 +47,9 @@
     for (const [key, value] of Object.entries(props || {})) {
       if (value === undefined || value === null || value === false) continue;
       if (key === "class") node.className = value;
-      else if (key === "dataset") Object.assign(node.dataset, value);
+      else if (key === "dataset") {
+        for (const [name, data] of Object.entries(value)) if (data !== undefined) node.dataset[name] = data;
+      }
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : value);
     }
@@ -383,6 +385,7 @@
         if (event.kind === "customer") {
           typing.hidden = true;
           notify(`The customer wrote on ${number}`);
+          assist();  // what they just said may call for another article
         }
         reload();
       },

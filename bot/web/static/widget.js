@@ -145,8 +145,8 @@
       });
   });
 
-  form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; });
-  var typedAt = 0;  // tell the agent the customer is typing, at most every 2 s
+  var typedAt = 0;  // tell the agent the customer is typing, at most every 2 s per message
+  form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; typedAt = 0; });
   input.addEventListener("input", function () {
     if (!socket || !input.value || Date.now() - typedAt < 2000) { return; }
     typedAt = Date.now();

@@ -1,0 +1,152 @@
+"""The agent console in real Chromium against the running desk: a customer asks for a human in
+the web chat, the ticket appears live in an agent's queue, the agent claims it, answers with a
+suggested article, resolves it, and the bot answers the customer again. Screenshots of the queue
+and the conversation land in var/artifacts/."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import RunningDesk, shot
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "imageko-demo"  # the demo users' password of `make run`
+WAIT_MS = 30_000
+LIVE_MS = 5_000  # a new handoff reaches open consoles in well under this (budget: a second)
+HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+
+
+def _sign_in(browser: Browser, desk: RunningDesk, user: str, path: str = "/console") -> Page:
+    context: BrowserContext = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{desk.url}{path}")
+    expect(page).to_have_url(f"{desk.url}/console/login?next={path}")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{desk.url}{path}")
+    return page
+
+
+def _customer(browser: Browser, desk: RunningDesk) -> tuple[Page, str]:
+    page = browser.new_context().new_page()
+    page.goto(f"{desk.url}/help/en/")
+    page.get_by_role("button", name="Chat with us").click()
+    box = page.get_by_label("Type your message")
+    box.fill(f"{HOSTILE} I want to talk to a human")
+    box.press("Enter")
+    status = page.get_by_role("status").filter(has_text="IMG-")
+    expect(status).to_be_visible(timeout=WAIT_MS)
+    return page, status.inner_text().split()[1].rstrip(":")
+
+
+def _say(customer: Page, text: str) -> None:
+    box = customer.get_by_label("Type your message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_an_agent_takes_a_live_conversation_over_and_hands_it_back(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    agent = _sign_in(browser, desk, "sam")
+    expect(agent.locator("#live-state")).to_have_text("Live", timeout=WAIT_MS)
+    customer, number = _customer(browser, desk)
+
+    row = agent.locator(f'tr[data-number="{number}"]')
+    expect(row).to_be_visible(timeout=LIVE_MS)  # no reload: the live feed brought it
+    expect(row).to_contain_text(HOSTILE)  # the customer's markup, shown as text
+    assert agent.title().startswith("(1) ")  # the title counts new work
+    expect(row.locator("td[data-due]")).to_contain_text(re.compile(r"^in \d+h \d\dm$"))
+    assert agent.evaluate("window.__pwned") is None
+    shot(agent, "console-queue")
+
+    row.get_by_role("link", name=number).click()
+    expect(agent).to_have_url(f"{desk.url}/console/tickets/{number}")
+    log = agent.get_by_role("log", name="Conversation")
+    expect(log).to_contain_text(f"{HOSTILE} I want to talk to a human", timeout=WAIT_MS)
+    assert agent.evaluate("window.__pwned") is None  # never run, here either
+    expect(agent.locator("#routing")).to_contain_text("human request")
+    expect(agent.locator("#customer")).to_contain_text("not identified")
+
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.locator("#owner")).to_have_text("You own this ticket.")
+    chat = customer.get_by_role("dialog", name="imageko support")
+    expect(chat.get_by_role("log")).to_contain_text("Sam from support joined", timeout=WAIT_MS)
+
+    customer.get_by_label("Type your message").fill("is anyone")
+    expect(agent.get_by_text("The customer is typing…")).to_be_visible(timeout=LIVE_MS)
+    _say(customer, "is anyone there? I cannot download my pictures in full resolution")
+    expect(log).to_contain_text("I cannot download my pictures", timeout=LIVE_MS)
+
+    suggestion = agent.locator("#suggestions li.suggestion").first
+    expect(suggestion).to_be_visible(timeout=WAIT_MS)
+    title = suggestion.get_by_role("link").inner_text()
+    link = suggestion.get_by_role("link").get_attribute("href") or ""
+    assert link.startswith(f"{desk.url}/help/en/")  # the desk's public address
+    reply = agent.get_by_label("Reply to the customer")
+    reply.fill("Hi, Sam here. This explains it:")
+    suggestion.get_by_role("button").click()
+    expect(reply).to_have_value(f"Hi, Sam here. This explains it:\n{title}: {link}")
+    agent.get_by_role("button", name="Send reply").click()
+    expect(agent.locator("#flash")).to_have_text("Reply sent.")
+    agent_line = chat.locator(".ik-agent").filter(has_text="Hi, Sam here.")
+    expect(agent_line).to_contain_text(link, timeout=WAIT_MS)
+    expect(log).to_contain_text("Hi, Sam here.")
+    shot(agent, "console-conversation")
+    shot(customer, "console-customer-side")
+
+    agent.get_by_role("button", name="Resolve").click()
+    expect(agent.locator("#ticket-status")).to_have_text("resolved")
+    _say(customer, "How do I download my images in full resolution?")
+    expect(chat.get_by_role("log")).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
+
+    agent.get_by_role("button", name="Sign out").click()
+    expect(agent).to_have_url(f"{desk.url}/console/login")
+    agent.goto(f"{desk.url}/console/tickets/{number}")
+    expect(agent).to_have_url(f"{desk.url}/console/login?next=/console/tickets/{number}")
+    agent.context.close()
+    customer.context.close()
+
+
+def test_two_agents_claim_at_once_and_exactly_one_wins(desk: RunningDesk, browser: Browser) -> None:
+    cid = f"race-{uuid.uuid4().hex[:8]}"
+    asked = httpx.post(
+        f"{desk.url}/api/v1/conversations/{cid}/messages",
+        json={"text": "I want to talk to a human", "lang": "en"},
+        timeout=30,
+    )
+    number = asked.json()["ticket"]
+    assert number, asked.text
+    pages = [
+        _sign_in(browser, desk, user, f"/console/tickets/{number}") for user in ("sam", "devi")
+    ]
+    for page in pages:
+        expect(page.get_by_role("button", name="Claim")).to_be_enabled(timeout=WAIT_MS)
+    for page in pages:  # both clicks go out before either answer can come back
+        page.evaluate("document.getElementById('claim').click()")
+    deadline = time.monotonic() + 15
+    owners: list[str] = []
+    while time.monotonic() < deadline:
+        owners = sorted(page.locator("#owner").inner_text() for page in pages)
+        if "You own this ticket." in owners and any(o.startswith("Taken by") for o in owners):
+            break
+        time.sleep(0.2)
+    assert owners[0].startswith("Taken by")
+    assert owners[1] == "You own this ticket."
+    loser = next(p for p in pages if p.locator("#owner").inner_text().startswith("Taken by"))
+    expect(loser.get_by_role("button", name="Claim")).to_be_disabled()
+    shot(loser, "console-claim-race")
+
+    boss = pages[1]  # devi supervises
+    boss.get_by_role("link", name="Supervisor").click()
+    expect(boss.locator("#agents")).to_contain_text("Sam Okafor")
+    shot(boss, "console-supervisor")
+    for page in pages:
+        page.context.close()
