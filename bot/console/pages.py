@@ -90,7 +90,7 @@ def _forbidden(request: Request, user: ConsoleUser) -> HTMLResponse:
     return _page(request, "forbidden.html", {"user": user, "page": "forbidden"}, status=403)
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only a console path: never an open redirect to another site."""
     ok = target.startswith("/console") and not target.startswith("//") and "\\" not in target
     return target if ok else "/console"
@@ -103,7 +103,7 @@ def _login_form(
     response = _page(
         request,
         "login.html",
-        {"csrf": token, "error": error, "user_id": user_id, "next": _safe_next(target)},
+        {"csrf": token, "error": error, "user_id": user_id, "next": safe_next(target)},
         status=status,
     )
     response.set_cookie(
@@ -132,7 +132,7 @@ async def _form(request: Request) -> dict[str, str]:
 async def login_form(request: Request, next: str = "/console") -> Response:
     """The sign-in form (straight to the console when already signed in)."""
     if await signed_in(request) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     return _login_form(request, target=next)
 
 
@@ -175,7 +175,7 @@ async def login(request: Request) -> Response:
         )
     await throttle.succeeded(user_id)
     log.info("console sign-in: %s (%s)", user.id, user.role.value)
-    signed = RedirectResponse(_safe_next(target), status_code=303)
+    signed = RedirectResponse(safe_next(target), status_code=303)
     signed.set_cookie(
         COOKIE,
         token,
