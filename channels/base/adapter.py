@@ -1,0 +1,89 @@
+"""The contract every channel adapter fulfils: verify, parse, render, send.
+
+The hub calls `verify` on the raw request before anything else, `parse` only on what passed,
+and hands replies to `send` (through the outbox, which retries what `PlatformError.retryable`
+allows). `parse` and `render` are pure, so they are tested on genuine payloads without a network.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import ClassVar, Generic, Self, TypeVar
+
+from channels.base import InboundMessage, OutboundMessage
+
+RequestT = TypeVar("RequestT")
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One customer message from a platform, with the platform's id for that delivery.
+
+    A platform that retries a delivery sends the same `delivery_id` again: the hub processes
+    each id once. Ids are prefixed with the channel name, so one store serves every channel.
+    """
+
+    message: InboundMessage
+    delivery_id: str
+
+
+# Stores and processes one inbound message; the hub's router behind it.
+Handle = Callable[[Inbound], Awaitable[None]]
+# Records a delivery id and says whether it had been recorded before (e.g. Redis SET NX).
+Seen = Callable[[str], Awaitable[bool]]
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's first value, whatever the case of its name in `headers`."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+class ChannelAdapter(ABC, Generic[RequestT]):
+    """Translates between one platform and the desk's `InboundMessage` / `OutboundMessage`.
+
+    `RequestT` is the platform's own form of an outgoing call, as `render` builds it. Use the
+    adapter as an async context manager around its life in the hub, so it can open and close
+    its connections.
+    """
+
+    name: ClassVar[str]
+    max_text: ClassVar[int]  # the platform's longest message text, in `text_length` units
+
+    def text_length(self, text: str) -> int:
+        """The length of `text` as the platform counts it against `max_text`."""
+        return len(text)
+
+    @abstractmethod
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check the platform's signature on a raw webhook call; raise `BadSignature` when it
+        is missing, forged or stale. Called first, before anything is parsed or stored."""
+
+    @abstractmethod
+    def parse(self, body: bytes) -> list[Inbound]:
+        """The customer messages in a verified webhook body; [] for updates the desk does not
+        handle (stickers, edits, reactions, joins, the bot's own echoes). Raises `BadPayload`
+        on malformed JSON or an unexpected shape."""
+
+    @abstractmethod
+    def render(self, message: OutboundMessage) -> list[RequestT]:
+        """The platform calls that deliver `message`: text split at `max_text`, buttons as
+        the platform's own, images. Pure."""
+
+    @abstractmethod
+    async def send(self, message: OutboundMessage) -> None:
+        """Deliver `message`; raises `PlatformError` when the platform did not take it."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None

@@ -1,0 +1,35 @@
+"""What every channel's webhook endpoint shares: a bounded body read and the JSON error answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+
+from starlette.responses import JSONResponse
+
+from channels.base.errors import BadPayload, BadSignature, ChannelError, PayloadTooLarge
+
+MAX_BODY_BYTES = 1024 * 1024  # far above any platform's update; stops memory exhaustion
+_STATUS = {BadSignature: 401, BadPayload: 400, PayloadTooLarge: 413}
+
+
+async def read_body(
+    chunks: AsyncIterable[bytes], declared_length: str | None, limit: int = MAX_BODY_BYTES
+) -> bytes:
+    """The request body, refused with `PayloadTooLarge` as soon as it is known to exceed
+    `limit`: from its declared Content-Length before reading, else while streaming."""
+    if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+        raise PayloadTooLarge(f"the body is over {limit} bytes")
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the body is over {limit} bytes")
+    return bytes(body)
+
+
+def error_response(error: ChannelError) -> JSONResponse:
+    """The desk's error shape, `{"error": {"code", "message"}}`, for a refused webhook call."""
+    status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 500)
+    return JSONResponse(
+        {"error": {"code": error.code, "message": error.message}}, status_code=status
+    )

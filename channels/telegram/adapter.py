@@ -1,0 +1,255 @@
+"""The Telegram channel on python-telegram-bot's `Bot`: webhook verification, parsing, sending,
+and a long-polling loop for setups without a public URL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+from collections.abc import Awaitable, Iterable, Mapping
+from datetime import timedelta
+from types import TracebackType
+from typing import Self, TypeVar
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from channels.base import OutboundMessage
+from channels.base.adapter import ChannelAdapter, Handle, Inbound, Seen, header
+from channels.base.errors import BadSignature, PlatformError
+from channels.base.text import utf16_len
+from channels.telegram import parse
+from channels.telegram.render import MAX_TEXT, SendMessage, SendPhoto, TelegramRequest, render
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's rule for setWebhook's secret_token.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The updates the desk reads; setWebhook and getUpdates ask only for these.
+ALLOWED_UPDATES = ("message", "callback_query")
+# A reply in several parts that meets a rate limit after its first part waits here (a retry
+# of the whole reply by the outbox would repeat the parts already sent), if the wait is short.
+_PART_RETRIES = 3
+_PART_MAX_WAIT_S = 5.0
+_POLL_MAX_BACKOFF_S = 60.0
+
+
+def _seconds(value: int | timedelta) -> float:
+    # PTB 22 gives an int, or a timedelta once PTB_TIMEDELTA is set (its next major version).
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def platform_error(error: TelegramError) -> PlatformError:
+    """A PTB error as the outbox reads it: rate limits, timeouts, lost connections and 5xx
+    answers are worth retrying; a refused request, a blocked bot or a bad token are not."""
+    match error:
+        case RetryAfter():
+            return PlatformError(error.message, status=429, retry_after=_seconds(error.retry_after))
+        case BadRequest():  # before NetworkError, its base class
+            return PlatformError(error.message, status=400)
+        case Forbidden():  # the customer blocked the bot
+            return PlatformError(error.message, status=403)
+        case InvalidToken():
+            return PlatformError(error.message, status=401)
+        case _:  # NetworkError, TimedOut, 5xx: PTB keeps no status for these
+            return PlatformError(error.message, status=None)
+
+
+async def _unless_stopped(call: Awaitable[T], stop_event: asyncio.Event) -> T | None:
+    """The result of `call`, or None as soon as `stop_event` is set (`call` is cancelled)."""
+    task = asyncio.ensure_future(call)
+    stopper = asyncio.ensure_future(stop_event.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        task.cancel()
+        stopper.cancel()
+        await asyncio.gather(task, stopper, return_exceptions=True)
+    return None if stop_event.is_set() else task.result()
+
+
+def _backoff(failures: int) -> float:
+    return min(2.0 ** (failures - 1), _POLL_MAX_BACKOFF_S)
+
+
+async def _sleep(seconds: float, stop_event: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop_event.wait(), timeout=seconds)
+
+
+class TelegramAdapter(ChannelAdapter[TelegramRequest]):
+    """One Telegram bot. `bot` is injected (its `base_url` points tests at a fake Bot API);
+    without a `webhook_secret` every webhook call is refused and only `poll` receives."""
+
+    name = parse.CHANNEL
+    max_text = MAX_TEXT
+
+    def __init__(self, bot: Bot, *, webhook_secret: str | None = None) -> None:
+        if webhook_secret is not None and not _SECRET.fullmatch(webhook_secret):
+            raise ValueError("a Telegram webhook secret is 1-256 of A-Z, a-z, 0-9, _ and -")
+        self.bot = bot
+        self._secret = webhook_secret.encode() if webhook_secret else None
+
+    def text_length(self, text: str) -> int:
+        """Telegram counts UTF-16 code units."""
+        return utf16_len(text)
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Telegram sends setWebhook's `secret_token` back in a header on every call; compared in
+        constant time. Telegram signs no timestamp: a replayed update has the same update_id,
+        which the hub's de-duplication drops."""
+        if self._secret is None:
+            raise BadSignature("no Telegram webhook secret is configured")
+        given = header(headers, SECRET_HEADER)
+        if given is None:
+            raise BadSignature(f"{SECRET_HEADER} is missing")
+        if not hmac.compare_digest(given.encode(), self._secret):
+            raise BadSignature(f"{SECRET_HEADER} is wrong")
+
+    def parse(self, body: bytes) -> list[Inbound]:
+        """See `channels.telegram.parse.inbound`."""
+        return parse.inbound(parse.update_of(body))
+
+    def render(self, message: OutboundMessage) -> list[TelegramRequest]:
+        """See `channels.telegram.render.render`."""
+        return render(message)
+
+    async def send(self, message: OutboundMessage) -> None:
+        """sendMessage / sendPhoto for each part of `message`."""
+        for part, request in enumerate(self.render(message)):
+            for attempt in range(_PART_RETRIES + 1):
+                try:
+                    await self._call(request)
+                    break
+                except PlatformError as exc:
+                    wait = exc.retry_after or 1.0
+                    # A failed first part leaves nothing sent: the outbox retries it whole.
+                    first_or_final = part == 0 or attempt == _PART_RETRIES
+                    if first_or_final or not exc.retryable or wait > _PART_MAX_WAIT_S:
+                        raise
+                    await asyncio.sleep(wait)
+
+    async def _call(self, request: TelegramRequest) -> None:
+        try:
+            match request:
+                case SendMessage():
+                    await self.bot.send_message(
+                        request.chat_id, request.text, reply_markup=request.reply_markup
+                    )
+                case SendPhoto():
+                    await self.bot.send_photo(
+                        request.chat_id,
+                        request.photo,
+                        caption=request.caption,
+                        reply_markup=request.reply_markup,
+                    )
+        except TelegramError as exc:
+            raise platform_error(exc) from exc
+
+    async def acknowledge(self, item: Inbound) -> None:
+        """Answer a button press, which stops the spinner on the customer's button. Best effort:
+        Telegram drops the spinner by itself after a while."""
+        query_id = item.message.metadata.get("callback_query_id")
+        if not isinstance(query_id, str):
+            return
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramError as exc:
+            log.warning("callback query %s not answered: %s", query_id, exc)
+
+    async def dispatch(self, items: Iterable[Inbound], handle: Handle, seen: Seen) -> None:
+        """Hand each item not seen before to `handle`. A failing `handle` propagates: the
+        delivery is not confirmed to Telegram, which sends it again (`seen` must then let it
+        through, e.g. by forgetting the id when `handle` fails)."""
+        for item in items:
+            if await seen(item.delivery_id):
+                continue
+            await self.acknowledge(item)
+            await handle(item)
+
+    async def poll(
+        self, handle: Handle, *, seen: Seen, stop_event: asyncio.Event, long_poll_s: int = 30
+    ) -> None:
+        """Long-poll getUpdates until `stop_event` is set, each update through the same parse
+        path as the webhook. Telegram refuses getUpdates while a webhook is set, so the webhook
+        is deleted first (its pending updates are kept). An update is confirmed (the next
+        offset) only once handled; failures are retried with backoff."""
+        offset: int | None = None
+        webhook_deleted = False
+        failures = 0
+        while not stop_event.is_set():
+            try:
+                if not webhook_deleted:
+                    await _unless_stopped(self.bot.delete_webhook(), stop_event)
+                    webhook_deleted = True
+                updates = await _unless_stopped(
+                    self.bot.get_updates(
+                        offset=offset, timeout=long_poll_s, allowed_updates=ALLOWED_UPDATES
+                    ),
+                    stop_event,
+                )
+                for update in updates or ():
+                    await self.dispatch(parse.inbound(update), handle, seen)
+                    offset = update.update_id + 1
+                failures = 0
+            except TelegramError as exc:
+                failures += 1
+                wait = platform_error(exc).retry_after or _backoff(failures)
+                log.warning("Telegram polling failed (%s); next try in %.0f s", exc, wait)
+                await _sleep(wait, stop_event)
+            except Exception:  # the loop outlives a failing handler; the update comes again
+                failures += 1
+                wait = _backoff(failures)
+                log.exception("a Telegram update was not handled; next try in %.0f s", wait)
+                await _sleep(wait, stop_event)
+
+    async def register_webhook(self, url: str) -> None:
+        """Ask Telegram to deliver to `url` (`https://<public host>/webhooks/telegram`) with
+        the secret token and only the updates the desk reads."""
+        if self._secret is None:
+            raise ValueError("webhook mode needs a webhook secret")
+        await self.bot.set_webhook(
+            url, secret_token=self._secret.decode(), allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def __aenter__(self) -> Self:
+        """Open the bot's connections and check the token (getMe). An unreachable Telegram
+        does not stop the hub: sending retries through the outbox. A rejected token does."""
+        try:
+            await self.bot.initialize()
+        except InvalidToken:
+            await self.bot.shutdown()
+            raise
+        except NetworkError as exc:
+            log.warning("Telegram is not reachable at start-up: %s", exc)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.bot.shutdown()
+
+
+def telegram_adapter(
+    token: str,
+    webhook_secret: str | None = None,
+    *,
+    base_url: str = "https://api.telegram.org/bot",
+) -> TelegramAdapter:
+    """The adapter for the bot of `token` (TELEGRAM_BOT_TOKEN); `webhook_secret`
+    (TELEGRAM_WEBHOOK_SECRET) enables webhook mode."""
+    return TelegramAdapter(Bot(token, base_url=base_url), webhook_secret=webhook_secret)
