@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit env web model kb kb-calibrate eval-kb eval-routing bench-kb bench-nlu lock clean
+.PHONY: help run test lint typecheck unit env web model kb kb-calibrate eval-kb eval-routing bench-kb bench-nlu bench-console lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -100,6 +100,9 @@ $(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) $(wildcard rasa_addons/*.
 	PYTHONPATH=. $(RASA) train --data nlu_data --config config.yml --domain domain.yml \
 		--out models --fixed-model-name imageko
 	touch $@
+
+bench-console: env kb  ## how fast a handoff reaches open consoles, same hub and another (Redis on 6379)
+	HF_HUB_OFFLINE=1 $(PY) -m bench.console
 
 bench-nlu: env $(MINILM)  ## config.yml's NLU on any text,label CSV: TRAIN= TEST= [VAL=] [OOS_LABEL=]
 	@test -n "$(TRAIN)" -a -n "$(TEST)" || { echo "usage: make bench-nlu TRAIN=a.csv TEST=b.csv [VAL=c.csv] [OOS_LABEL=name]"; exit 2; }
