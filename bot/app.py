@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -23,6 +25,7 @@ from bot.delivery import Deliveries
 from bot.errors import install_error_handlers
 from bot.kb import service as kb
 from bot.mail_intake import MailIntake
+from bot.messaging import Messaging
 from bot.notify.alerts import alert_senders
 from bot.notify.mail import Mailer
 from bot.outbox import Outbox
@@ -38,10 +41,13 @@ from bot.verification.service import VerificationService
 from bot.web import helpcentre
 from bot.web.paths import STATIC_DIR
 from channels.base import InboundMessage, OutboundMessage
+from channels.base.adapter import ChannelAdapter, Inbound
 from channels.email import imap
 from channels.email.imap import ImapConfig
 from channels.email.parse import BadEmail
 from channels.email.receiver import Receiver, serve
+from channels.telegram.adapter import TelegramAdapter, telegram_adapter
+from channels.telegram.webhook import telegram_router
 from channels.webchat.server import WebchatServer
 
 
@@ -101,7 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         monitor = SlaMonitor(sessions, alert_senders(settings))
         mailer = Mailer.from_settings(settings)
         verification.configure(VerificationService(sessions, mailer.send, settings.signing_key()))
-        outbox = Outbox(sessions, {"email": mailer.send_raw})
+        transports = {name: Messaging.transport(adapter) for name, adapter in adapters.items()}
+        outbox = Outbox(sessions, {"email": mailer.send_raw, **transports})
+        messaging = Messaging(route, outbox, redis)
+        app.state.messaging = messaging
         intake = MailIntake(
             sessions,
             store,
@@ -113,6 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         deliveries.register("email", intake.deliver)
         deliveries.register("webchat", app.state.webchat.send)
+        stack = AsyncExitStack()
+        for name, adapter in adapters.items():
+            await stack.enter_async_context(adapter)
+            deliveries.register(name, partial(messaging.deliver, name))
         app.state.mail_intake = intake
         app.state.action_executor = actions_endpoint.create_executor()
         await asyncio.to_thread(language.warm_up)
@@ -126,6 +139,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         if settings.imap_host:
             tasks.append(asyncio.create_task(poll_imap(imap_config(settings), intake, settings)))
+        stop_polling = asyncio.Event()
+        telegram = adapters.get("telegram")
+        if isinstance(telegram, TelegramAdapter) and settings.telegram_webhook_secret is None:
+            # No public URL: long-poll Telegram instead of waiting for its webhook.
+            tasks.append(
+                asyncio.create_task(
+                    telegram.poll(messaging.handle, seen=messaging.seen, stop_event=stop_polling)
+                )
+            )
         smtp = None
         if settings.email_receiver_port:
             receiver = Receiver(frozenset(policy.QUEUES.values()), intake.receive)
@@ -136,9 +158,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if smtp is not None:
                 smtp.close()
             verification.configure(None)
+            stop_polling.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await stack.aclose()
             await http.aclose()
             if redis is not None:
                 await redis.aclose()
@@ -164,6 +188,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def typing(conversation_id: str) -> None:
         await app.state.tickets.customer_typing(conversation_id)
+
+    async def route(message: InboundMessage) -> Sequence[OutboundMessage]:
+        replies: Sequence[OutboundMessage] = (await app.state.router.handle(message)).replies
+        return replies
+
+    async def handle(item: Inbound) -> None:
+        await app.state.messaging.handle(item)
+
+    async def seen(delivery_id: str) -> bool:
+        seen_before: bool = await app.state.messaging.seen(delivery_id)
+        return seen_before
+
+    adapters: dict[str, ChannelAdapter[Any]] = {}
+    if settings.telegram_bot_token is not None:
+        secret = settings.telegram_webhook_secret
+        adapters["telegram"] = telegram = telegram_adapter(
+            settings.telegram_bot_token.get_secret_value(),
+            secret.get_secret_value() if secret else None,
+            base_url=settings.telegram_api_url,
+        )
+        if secret is not None:
+            app.include_router(telegram_router(telegram, handle, seen))
 
     # Built with the app (mounts are fixed before start); the router arrives in the lifespan.
     webchat = WebchatServer(chat, keep, typing, settings.redis_url or None)

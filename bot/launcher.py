@@ -133,6 +133,7 @@ class Desk:
             [sys.executable, "-m", "bot", "hub"],
             env={
                 **OFFLINE_ENV,
+                "PTB_TIMEDELTA": "true",  # python-telegram-bot's next behaviour, without warnings
                 "HUB_PORT": str(self.hub_port),
                 # Links we send customers point at this hub unless a public URL is configured.
                 "PUBLIC_URL": self.settings.public_url

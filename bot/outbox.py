@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Message, MessageStatus, OutboxItem, utcnow
+from channels.base.errors import PlatformError
 
 log = logging.getLogger(__name__)
 # Sends one payload to one recipient; raises when the channel did not take it.
@@ -60,6 +61,14 @@ class Outbox:
         session.add(item)
         return item
 
+    async def push(self, channel: str, recipient: str, payload: str) -> bool:
+        """Queue a payload and try it at once (a chat reply should not wait for the next
+        round); True when it went out now, else it waits for its next attempt."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            item = self.add(session, channel, recipient, payload, None, now)
+        return await self._claim(item, now) and bool(await self._send(item, now))
+
     async def run_once(self) -> int:
         """Try every due item once; returns how many were sent."""
         now = self._clock()
@@ -102,24 +111,30 @@ class Outbox:
     async def _send(self, item: OutboxItem, now: datetime) -> int:
         transport = self._transports.get(item.channel)
         error: str | None = None
+        attempts = item.attempts + 1
+        wait = backoff(attempts)
+        gave_up = attempts >= MAX_ATTEMPTS
         if transport is None:
             error = f"no transport for channel {item.channel!r}"
         else:
             try:
                 await transport(item.recipient, item.payload)
+            except PlatformError as exc:  # the platform says whether and when to come back
+                error = f"{type(exc).__name__}: {exc}"
+                gave_up = gave_up or not exc.retryable
+                if exc.retry_after is not None:
+                    wait = timedelta(seconds=exc.retry_after)
             except Exception as exc:  # kept and retried; the reason is stored for operators
                 error = f"{type(exc).__name__}: {exc}"
-        attempts = item.attempts + 1
         async with self._sessions.begin() as session:
             values: dict[str, object] = {"attempts": attempts, "error": error}
             if error is None:
                 values |= {"sent_at": now, "next_attempt_at": None}
             else:
-                gave_up = attempts >= MAX_ATTEMPTS
-                values["next_attempt_at"] = None if gave_up else now + backoff(attempts)
+                values["next_attempt_at"] = None if gave_up else now + wait
                 log.warning("outbox item %s attempt %s failed: %s", item.id, attempts, error)
             await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(values))
-            if item.message_id is not None and (error is None or attempts >= MAX_ATTEMPTS):
+            if item.message_id is not None and (error is None or gave_up):
                 status = MessageStatus.SENT if error is None else MessageStatus.FAILED
                 await session.execute(
                     update(Message)

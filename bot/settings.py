@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     imap_ssl: bool = True
     imap_poll_s: float = Field(default=60.0, gt=0)
     outbox_interval_s: float = Field(default=2.0, gt=0)
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Unset: no Telegram.")
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="setWebhook's secret_token; unset: the hub polls getUpdates."
+    )
+    telegram_api_url: str = "https://api.telegram.org/bot"
 
     def signing_key(self) -> bytes:
         """The secret key's bytes; a random one (per settings object) when none is set."""

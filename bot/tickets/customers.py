@@ -25,7 +25,8 @@ class CustomerDirectory:
     async def resolve(self, channel: str, metadata: Mapping[str, Any]) -> Customer | None:
         """The customer behind a message: channel identity (`sender_id`), then email, then
         account id; None when the sender is unknown."""
-        sender = _text(metadata, "sender_id")
+        # Messaging adapters name the platform's user `external_user_id`; API callers `sender_id`.
+        sender = _text(metadata, "sender_id") or _text(metadata, "external_user_id")
         email = _text(metadata, "email")
         account = _text(metadata, "account_id")
         async with self._sessions() as session:

@@ -95,7 +95,16 @@ def mail() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[RunningDesk]:
+def desk_env() -> dict[str, str]:
+    """Extra environment of the desk; a module overrides it (e.g. to point a channel at a
+    fake platform)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def desk(
+    tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink, desk_env: dict[str, str]
+) -> Iterator[RunningDesk]:
     tmp = tmp_path_factory.mktemp("desk")
     marker = f"IMAGEKO_E2E_{uuid.uuid4().hex}"
     hub_port = free_port()
@@ -115,6 +124,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink) -> Iterator[R
         "EMAIL_RECEIVER_PORT": str(email_port),
         "OUTBOX_INTERVAL_S": "0.5",
         marker: "1",
+        **desk_env,
     }
     log = tmp / "desk.log"
     with log.open("wb") as out:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import session_factory
 from bot.db.models import Conversation, Direction, Message, MessageStatus, OutboxItem
 from bot.outbox import MAX_ATTEMPTS, Outbox, backoff
+from channels.base.errors import PlatformError
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -121,3 +122,52 @@ async def test_an_unknown_channel_is_an_error_not_a_crash(engine: AsyncEngine) -
         item = await session.scalar(select(OutboxItem))
     assert item is not None
     assert "no transport" in (item.error or "")
+
+
+@dataclass
+class Platform:
+    """A messaging platform's sender: answers with the errors queued in `errors`, else takes."""
+
+    errors: list[PlatformError] = field(default_factory=list)
+    taken: list[str] = field(default_factory=list)
+
+    async def send(self, recipient: str, payload: str) -> None:
+        if self.errors:
+            raise self.errors.pop(0)
+        self.taken.append(payload)
+
+
+async def _items(engine: AsyncEngine) -> list[OutboxItem]:
+    async with session_factory(engine)() as session:
+        return list(await session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+
+async def test_a_chat_reply_goes_out_at_once_and_a_rate_limit_waits_as_asked(
+    engine: AsyncEngine,
+) -> None:
+    clock = Clock()
+    platform = Platform(errors=[PlatformError("slow down", status=429, retry_after=3)])
+    outbox = Outbox(session_factory(engine), {"telegram": platform.send}, clock)
+    assert await outbox.push("telegram", "telegram:1", "first") is False  # rate-limited
+    assert await outbox.push("telegram", "telegram:1", "second") is True  # sent at once
+    assert platform.taken == ["second"]
+    (limited, sent) = await _items(engine)
+    assert limited.next_attempt_at == NOW + timedelta(seconds=3)  # the platform's wait, not ours
+    assert sent.sent_at == NOW
+    assert await outbox.run_once() == 0  # not due yet
+    clock.now += timedelta(seconds=3)
+    assert await outbox.run_once() == 1
+    assert await outbox.run_once() == 0
+    assert platform.taken == ["second", "first"]  # each once
+
+
+async def test_a_refusal_that_retrying_cannot_fix_is_given_up_at_once(
+    engine: AsyncEngine,
+) -> None:
+    platform = Platform(errors=[PlatformError("bot was blocked by the user", status=403)])
+    outbox = Outbox(session_factory(engine), {"telegram": platform.send}, Clock())
+    assert await outbox.push("telegram", "telegram:1", "hello") is False
+    (item,) = await _items(engine)
+    assert (item.attempts, item.next_attempt_at, item.sent_at) == (1, None, None)
+    assert "blocked" in (item.error or "")
+    assert platform.taken == []
