@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from functools import partial
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -29,6 +28,7 @@ from bot.messaging import Messaging
 from bot.notify.alerts import alert_senders
 from bot.notify.mail import Mailer
 from bot.outbox import Outbox
+from bot.platforms import configured
 from bot.rasa_client import RasaClient
 from bot.router import ConversationRouter
 from bot.settings import Settings, load_settings
@@ -41,13 +41,11 @@ from bot.verification.service import VerificationService
 from bot.web import helpcentre
 from bot.web.paths import STATIC_DIR
 from channels.base import InboundMessage, OutboundMessage
-from channels.base.adapter import ChannelAdapter, Inbound
+from channels.base.adapter import Inbound
 from channels.email import imap
 from channels.email.imap import ImapConfig
 from channels.email.parse import BadEmail
 from channels.email.receiver import Receiver, serve
-from channels.telegram.adapter import TelegramAdapter, telegram_adapter
-from channels.telegram.webhook import telegram_router
 from channels.webchat.server import WebchatServer
 
 
@@ -107,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         monitor = SlaMonitor(sessions, alert_senders(settings))
         mailer = Mailer.from_settings(settings)
         verification.configure(VerificationService(sessions, mailer.send, settings.signing_key()))
-        transports = {name: Messaging.transport(adapter) for name, adapter in adapters.items()}
+        transports = {name: Messaging.transport(p.adapter) for name, p in platforms.items()}
         outbox = Outbox(sessions, {"email": mailer.send_raw, **transports})
         messaging = Messaging(route, outbox, redis)
         app.state.messaging = messaging
@@ -123,8 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliveries.register("email", intake.deliver)
         deliveries.register("webchat", app.state.webchat.send)
         stack = AsyncExitStack()
-        for name, adapter in adapters.items():
-            await stack.enter_async_context(adapter)
+        for name, platform in platforms.items():
+            await stack.enter_async_context(platform.adapter)
             deliveries.register(name, partial(messaging.deliver, name))
         app.state.mail_intake = intake
         app.state.action_executor = actions_endpoint.create_executor()
@@ -140,14 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.imap_host:
             tasks.append(asyncio.create_task(poll_imap(imap_config(settings), intake, settings)))
         stop_polling = asyncio.Event()
-        telegram = adapters.get("telegram")
-        if isinstance(telegram, TelegramAdapter) and settings.telegram_webhook_secret is None:
-            # No public URL: long-poll Telegram instead of waiting for its webhook.
-            tasks.append(
-                asyncio.create_task(
-                    telegram.poll(messaging.handle, seen=messaging.seen, stop_event=stop_polling)
-                )
-            )
+        tasks += [asyncio.create_task(p.poll(stop_polling)) for p in platforms.values() if p.poll]
         smtp = None
         if settings.email_receiver_port:
             receiver = Receiver(frozenset(policy.QUEUES.values()), intake.receive)
@@ -200,16 +191,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         seen_before: bool = await app.state.messaging.seen(delivery_id)
         return seen_before
 
-    adapters: dict[str, ChannelAdapter[Any]] = {}
-    if settings.telegram_bot_token is not None:
-        secret = settings.telegram_webhook_secret
-        adapters["telegram"] = telegram = telegram_adapter(
-            settings.telegram_bot_token.get_secret_value(),
-            secret.get_secret_value() if secret else None,
-            base_url=settings.telegram_api_url,
-        )
-        if secret is not None:
-            app.include_router(telegram_router(telegram, handle, seen))
+    platforms = configured(settings, handle, seen)
+    for platform in platforms.values():
+        if platform.router is not None:
+            app.include_router(platform.router)
 
     # Built with the app (mounts are fixed before start); the router arrives in the lifespan.
     webchat = WebchatServer(chat, keep, typing, settings.redis_url or None)

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         default=None, description="setWebhook's secret_token; unset: the hub polls getUpdates."
     )
     telegram_api_url: str = "https://api.telegram.org/bot"
+    x_consumer_key: str = Field(default="", description="Empty: no X direct messages.")
+    x_consumer_secret: SecretStr | None = None
+    x_access_token: SecretStr | None = None
+    x_access_token_secret: SecretStr | None = None
+    x_bot_user_id: str = ""
+    x_api_url: str = Field(default="", description="Another origin for the X API (tests).")
+    x_poll_interval_s: float = Field(
+        default=0.0, ge=0, description="Read DMs every this many seconds; 0: webhook only."
+    )
 
     def signing_key(self) -> bytes:
         """The secret key's bytes; a random one (per settings object) when none is set."""

@@ -1,0 +1,1 @@
+"""X (Twitter) direct messages (tweepy): Account Activity webhook or DM polling in, v2 DMs out."""

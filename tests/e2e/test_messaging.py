@@ -1,0 +1,127 @@
+"""Messaging channels end to end: the real desk (Rasa, hub, embedded Redis) with each platform
+pointed at a local fake of its API. Webhook calls arrive signed as each platform signs them,
+and what the desk says comes out through each SDK's own HTTP code onto the fakes: the bot
+answers, a request for a person opens a ticket, and the agent's reply reaches the customer."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import AGENT_TOKEN, RunningDesk, greeting
+from tests.fakes import telegram_api as tg
+from tests.fakes import x_api as xf
+from tests.fakes.threaded import served
+
+pytestmark = pytest.mark.e2e
+WAIT_S = 30
+HUMAN_ES = "quiero hablar con una persona, por favor"
+
+
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[tg.FakeTelegram]:
+    with served(tg.FakeTelegram()) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def x() -> Iterator[xf.FakeX]:
+    with served(xf.FakeX()) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def desk_env(telegram: tg.FakeTelegram, x: xf.FakeX) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": tg.TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": tg.SECRET,
+        "TELEGRAM_API_URL": telegram.base_url,
+        "X_CONSUMER_KEY": xf.CONSUMER_KEY,
+        "X_CONSUMER_SECRET": xf.CONSUMER_SECRET,
+        "X_ACCESS_TOKEN": xf.ACCESS_TOKEN,
+        "X_ACCESS_TOKEN_SECRET": xf.ACCESS_TOKEN_SECRET,
+        "X_BOT_USER_ID": xf.BOT["id"],
+        "X_API_URL": x.base_url,
+    }
+
+
+def _post(desk: RunningDesk, path: str, body: bytes, headers: dict[str, str]) -> None:
+    answered = httpx.post(f"{desk.url}{path}", content=body, headers=headers, timeout=WAIT_S)
+    assert answered.status_code == 200, answered.text
+
+
+def _waited(texts: Callable[[], list[str]], since: int, contains: str) -> str:
+    """The first text the platform accepted after the first `since` that contains ..."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        for text in texts()[since:]:
+            if contains in text:
+                return text
+        time.sleep(0.1)
+    raise AssertionError(f"never got {contains!r}; got {texts()[since:]}")
+
+
+def _agent_answers(desk: RunningDesk, ack: str, text: str) -> str:
+    number = next(word.rstrip(".,:") for word in ack.split() if word.startswith("IMG-"))
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    url = f"{desk.url}/api/v1/tickets/{number}"
+    assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
+    reply = httpx.post(f"{url}/reply", json={"text": text}, headers=agent, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return url
+
+
+def _customer_lines(url: str) -> list[str]:
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    transcript = httpx.get(url, headers=agent, timeout=10).json()["transcript"]
+    return [m["text"] for m in transcript if m["direction"] == "inbound"]
+
+
+def test_telegram(desk: RunningDesk, telegram: tg.FakeTelegram) -> None:
+    def texts() -> list[str]:
+        return [str(c.params.get("text", "")) for c in telegram.sent()]
+
+    def update(payload: dict[str, Any]) -> None:
+        _post(desk, "/webhooks/telegram", json.dumps(payload).encode(), tg.webhook_headers())
+
+    update(tg.text_update(1, "/start"))
+    hello = greeting("es")  # the customer's Telegram speaks Spanish
+    assert _waited(texts, 0, hello) == hello
+    assert telegram.sent()[0].params["chat_id"] == str(tg.CUSTOMER["id"])
+    before = len(texts())
+    update(tg.text_update(2, HUMAN_ES))
+    ack = _waited(texts, before, "IMG-")
+    url = _agent_answers(desk, ack, "Hola, soy Sam.")
+    _waited(texts, before, "Hola, soy Sam.")
+    update(tg.text_update(2, HUMAN_ES))  # Telegram delivers it again
+    update(tg.text_update(3, "gracias"))
+    lines = _customer_lines(url)
+    assert lines.count(HUMAN_ES) == 1
+    assert lines[-1] == "gracias"  # on the ticket; the bot stays quiet
+
+
+def test_x_direct_messages(desk: RunningDesk, x: xf.FakeX) -> None:
+    def texts() -> list[str]:
+        return [str(c.body.get("text", "")) for c in x.sent()]
+
+    def dm(text: str, sender: dict[str, Any] = xf.CUSTOMER) -> None:
+        body = xf.body_of(xf.webhook_body(xf.dm_event(x.next_event_id(), text, sender=sender)))
+        _post(desk, "/webhooks/twitter", body, xf.webhook_headers(body))
+
+    crc = httpx.get(f"{desk.url}/webhooks/twitter", params={"crc_token": "abc"}, timeout=10)
+    assert crc.json() == xf.crc_response("abc")
+    dm("Hi there!")
+    assert _waited(texts, 0, greeting("en")) == greeting("en")
+    assert x.sent()[0].path == f"/2/dm_conversations/with/{xf.CUSTOMER['id']}/messages"
+    dm("an echo of our own DM", sender=xf.BOT)  # X sends the account's own DMs back: dropped
+    before = len(texts())
+    dm("I want to talk to a human")
+    ack = _waited(texts, before, "IMG-")
+    url = _agent_answers(desk, ack, "Hello, Sam here.")
+    _waited(texts, before, "Hello, Sam here.")
+    assert "an echo of our own DM" not in _customer_lines(url)

@@ -1,0 +1,160 @@
+"""GET and POST /webhooks/twitter on a FastAPI app: the CRC check; then size, signature,
+parsing, and each DM once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from channels.base.webhook import MAX_BODY_BYTES
+from channels.twitter.adapter import TwitterAdapter
+from channels.twitter.webhook import twitter_router
+from tests.fakes.desk import Desk
+from tests.fakes.x_api import (
+    CONSUMER_SECRET,
+    CUSTOMER,
+    crc_response,
+    dm_event,
+    sign,
+    unsupported_bodies,
+    webhook_body,
+    webhook_headers,
+)
+
+URL = "/webhooks/twitter"
+
+
+@pytest.fixture
+async def hub(adapter: TwitterAdapter, desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    app.include_router(twitter_router(adapter, desk.handle, desk.seen))
+    # A failing handler answers 500 as in production, rather than raising into the test.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        yield client
+
+
+async def post(
+    hub: httpx.AsyncClient, payload: dict[str, Any], secret: str = CONSUMER_SECRET
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    return await hub.post(URL, content=body, headers=webhook_headers(body, secret))
+
+
+async def test_the_crc_check_is_answered(hub: httpx.AsyncClient) -> None:
+    token = "Mjk0Yzc1OGYtNjk3OS00ZjY5LWI4NjEtNzE0YzRkNjQ5ZTQ1"
+    response = await hub.get(URL, params={"crc_token": token})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == crc_response(token)
+
+
+@pytest.mark.parametrize("query", [{}, {"crc_token": ""}])
+async def test_a_crc_check_without_a_token_is_a_bad_request(
+    hub: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    response = await hub.get(URL, params=query)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_payload"
+
+
+async def test_a_dm_is_handled(hub: httpx.AsyncClient, desk: Desk) -> None:
+    response = await post(hub, webhook_body(dm_event("1850000000000000010", "me cobraron")))
+    assert response.status_code == 200
+    assert desk.texts() == ["me cobraron"]
+    assert desk.handled[0].message.conversation_id == f"twitter:{CUSTOMER['id']}"
+
+
+@pytest.mark.parametrize("secret", ["wrong-secret", "", CONSUMER_SECRET + "x"])
+async def test_a_forged_signature_is_refused_and_nothing_is_handled(
+    hub: httpx.AsyncClient, desk: Desk, secret: str
+) -> None:
+    response = await post(hub, webhook_body(dm_event("1850000000000000011", "hola")), secret)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_signature"
+    assert desk.handled == []
+    assert desk.ids == set()  # refused before de-duplication: a forgery cannot burn an id
+
+
+async def test_a_missing_signature_is_refused(hub: httpx.AsyncClient, desk: Desk) -> None:
+    body = json.dumps(webhook_body(dm_event("1850000000000000012", "hola"))).encode()
+    response = await hub.post(URL, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 401
+    assert desk.handled == []
+
+
+async def test_a_signed_body_changed_on_the_way_is_refused(
+    hub: httpx.AsyncClient, desk: Desk
+) -> None:
+    genuine = json.dumps(webhook_body(dm_event("1850000000000000013", "hola"))).encode()
+    changed = genuine.replace(b"hola", b"adios")
+    response = await hub.post(
+        URL, content=changed, headers={"x-twitter-webhooks-signature": sign(genuine)}
+    )
+    assert response.status_code == 401
+    assert desk.handled == []
+
+
+async def test_an_oversize_body_is_refused_before_it_is_read(
+    hub: httpx.AsyncClient, desk: Desk
+) -> None:
+    big = b'{"for_user_id": "1", "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    response = await hub.post(URL, content=big, headers=webhook_headers(big))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+    # Streamed without a length: reading stops soon after the limit, not at the end.
+    chunk, read = b"x" * 65536, 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal read
+        for _ in range(200):  # 13 MB if read to the end
+            read += 1
+            yield chunk
+
+    response = await hub.post(URL, content=endless(), headers=webhook_headers(b""))
+    assert response.status_code == 413
+    assert read <= MAX_BODY_BYTES // len(chunk) + 2
+    assert desk.handled == []
+
+
+async def test_malformed_json_is_a_bad_request(hub: httpx.AsyncClient, desk: Desk) -> None:
+    body = b'{"for_user_id": "1580000000000000001", "direct_message_events": ['
+    response = await hub.post(URL, content=body, headers=webhook_headers(body))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_payload"
+    assert desk.handled == []
+
+
+async def test_a_redelivered_dm_is_handled_once(hub: httpx.AsyncClient, desk: Desk) -> None:
+    first = webhook_body(dm_event("1850000000000000014", "¿dónde está mi factura?"))
+    again = webhook_body(
+        dm_event("1850000000000000014", "¿dónde está mi factura?"),
+        dm_event("1850000000000000015", "¿hola?"),
+    )
+    assert (await post(hub, first)).status_code == 200
+    assert (await post(hub, again)).status_code == 200
+    assert desk.texts() == ["¿dónde está mi factura?", "¿hola?"]
+
+
+async def test_other_activity_and_our_own_dms_are_answered_and_dropped(
+    hub: httpx.AsyncClient, desk: Desk
+) -> None:
+    for kind, payload in unsupported_bodies().items():
+        assert (await post(hub, payload)).status_code == 200, kind
+    assert desk.handled == []
+
+
+async def test_a_failing_handler_is_a_500_and_the_resend_is_handled(
+    hub: httpx.AsyncClient, desk: Desk
+) -> None:
+    desk.fail_next_handle = True
+    payload = webhook_body(dm_event("1850000000000000016", "hola"))
+    assert (await post(hub, payload)).status_code == 500
+    assert (await post(hub, payload)).status_code == 200
+    assert desk.texts() == ["hola"]
