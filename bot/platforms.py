@@ -12,6 +12,8 @@ from fastapi import APIRouter
 
 from bot.settings import Settings
 from channels.base.adapter import ChannelAdapter, Handle, Seen
+from channels.meta.adapter import MetaAdapter, instagram_adapter, messenger_adapter
+from channels.meta.webhook import meta_router
 from channels.telegram.adapter import telegram_adapter
 from channels.telegram.webhook import telegram_router
 from channels.twitter.adapter import twitter_adapter
@@ -69,4 +71,37 @@ def configured(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Plat
             router=twitter_router(x, handle, seen),
             poll=poll_x if settings.x_poll_interval_s > 0 else None,
         )
+    platforms |= _meta(settings, handle, seen)
     return platforms
+
+
+def _meta(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Platform]:
+    """Messenger and Instagram share one app, so one webhook serves both."""
+    if settings.meta_app_secret is None:
+        return {}
+    secret = _secret(settings.meta_app_secret)
+    verify = _secret(settings.meta_verify_token) or None
+    adapters: dict[str, MetaAdapter] = {}
+    if settings.messenger_page_token is not None:
+        adapters["messenger"] = messenger_adapter(
+            _secret(settings.messenger_page_token),
+            secret,
+            verify,
+            page_id=settings.meta_page_id or None,
+            graph_url=settings.meta_graph_url,
+        )
+    if settings.instagram_token is not None:
+        adapters["instagram"] = instagram_adapter(
+            _secret(settings.instagram_token),
+            secret,
+            verify,
+            account_id=settings.instagram_account_id or None,
+            graph_url=settings.meta_graph_url,
+        )
+    if not adapters:
+        return {}
+    router = meta_router(list(adapters.values()), handle, seen)
+    first, *rest = adapters
+    return {first: Platform(adapters[first], router=router)} | {
+        name: Platform(adapters[name]) for name in rest
+    }

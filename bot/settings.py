@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     x_access_token_secret: SecretStr | None = None
     x_bot_user_id: str = ""
     x_api_url: str = Field(default="", description="Another origin for the X API (tests).")
+    meta_app_secret: SecretStr | None = Field(
+        default=None, description="Unset: no Messenger or Instagram (signs Meta's webhooks)."
+    )
+    meta_verify_token: SecretStr | None = None
+    messenger_page_token: SecretStr | None = None
+    instagram_token: SecretStr | None = None
+    meta_page_id: str = ""
+    instagram_account_id: str = ""
+    meta_graph_url: str = "https://graph.facebook.com/v21.0"
     x_poll_interval_s: float = Field(
         default=0.0, ge=0, description="Read DMs every this many seconds; 0: webhook only."
     )

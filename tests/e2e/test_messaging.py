@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import AGENT_TOKEN, RunningDesk, greeting
+from tests.fakes import graph_api as meta
 from tests.fakes import telegram_api as tg
 from tests.fakes import x_api as xf
 from tests.fakes.threaded import served
@@ -36,8 +37,21 @@ def x() -> Iterator[xf.FakeX]:
 
 
 @pytest.fixture(scope="module")
-def desk_env(telegram: tg.FakeTelegram, x: xf.FakeX) -> dict[str, str]:
+def graph() -> Iterator[meta.FakeGraph]:
+    with served(meta.FakeGraph()) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def desk_env(telegram: tg.FakeTelegram, x: xf.FakeX, graph: meta.FakeGraph) -> dict[str, str]:
     return {
+        "META_APP_SECRET": meta.APP_SECRET,
+        "META_VERIFY_TOKEN": meta.VERIFY_TOKEN,
+        "MESSENGER_PAGE_TOKEN": meta.PAGE_TOKEN,
+        "INSTAGRAM_TOKEN": meta.INSTAGRAM_TOKEN,
+        "META_PAGE_ID": meta.PAGE_ID,
+        "INSTAGRAM_ACCOUNT_ID": meta.INSTAGRAM_ACCOUNT_ID,
+        "META_GRAPH_URL": graph.base_url,
         "TELEGRAM_BOT_TOKEN": tg.TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": tg.SECRET,
         "TELEGRAM_API_URL": telegram.base_url,
@@ -125,3 +139,34 @@ def test_x_direct_messages(desk: RunningDesk, x: xf.FakeX) -> None:
     url = _agent_answers(desk, ack, "Hello, Sam here.")
     _waited(texts, before, "Hello, Sam here.")
     assert "an echo of our own DM" not in _customer_lines(url)
+
+
+@pytest.mark.parametrize("product", ["messenger", "instagram"])
+def test_messenger_and_instagram(desk: RunningDesk, graph: meta.FakeGraph, product: str) -> None:
+    def texts() -> list[str]:
+        return [str(c.body["message"].get("text", "")) for c in graph.sent(product)]
+
+    def send(n: int, text: str) -> None:
+        body = meta.serialise(meta.text_notification(product, n, text))
+        _post(desk, "/webhooks/meta", body, meta.signed(body))
+
+    handshake = httpx.get(
+        f"{desk.url}/webhooks/meta",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": meta.VERIFY_TOKEN,
+            "hub.challenge": "42",
+        },
+        timeout=10,
+    )
+    assert handshake.text == "42"
+    send(1, "Bonjour !")
+    assert _waited(texts, 0, greeting("fr")) == greeting("fr")
+    assert graph.sent(product)[0].body["recipient"] == {"id": meta.CUSTOMER[product]}
+    before = len(texts())
+    send(2, "I want to talk to a human")
+    send(2, "I want to talk to a human")  # Meta delivers it again
+    ack = _waited(texts, before, "IMG-")
+    url = _agent_answers(desk, ack, "Hello, Sam here.")
+    _waited(texts, before, "Hello, Sam here.")
+    assert _customer_lines(url).count("I want to talk to a human") == 1
