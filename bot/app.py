@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -26,6 +27,7 @@ from bot.kb import service as kb
 from bot.mail_intake import MailIntake
 from bot.messaging import Messaging
 from bot.notify.alerts import alert_senders
+from bot.notify.handoffs import HandoffNotices
 from bot.notify.mail import Mailer
 from bot.outbox import Outbox
 from bot.platforms import configured
@@ -35,7 +37,7 @@ from bot.settings import Settings, load_settings
 from bot.store import ConversationStore
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.monitor import SlaMonitor
-from bot.tickets.service import TicketService, unpublished
+from bot.tickets.service import Publish, TicketService
 from bot.triage import policy
 from bot.verification.service import VerificationService
 from bot.web import helpcentre
@@ -46,6 +48,7 @@ from channels.email import imap
 from channels.email.imap import ImapConfig
 from channels.email.parse import BadEmail
 from channels.email.receiver import Receiver, serve
+from channels.slack.adapter import SlackAdapter
 from channels.webchat.server import WebchatServer
 
 
@@ -92,7 +95,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
         deliveries = Deliveries()
         live = LiveFeed(redis) if redis is not None else None
-        tickets = TicketService(sessions, deliveries, publish=live.publish if live else unpublished)
+        listeners: list[Publish] = [live.publish] if live else []
+
+        async def publish(event: dict[str, Any]) -> None:
+            for listener in listeners:
+                await listener(event)
+
+        tickets = TicketService(sessions, deliveries, publish=publish)
+        slack = platforms.get("slack")
+        if slack is not None and settings.slack_handoff_channel:
+            assert isinstance(slack.adapter, SlackAdapter)
+            notices = HandoffNotices(
+                slack.adapter, settings.slack_handoff_channel, tickets, settings.public_url
+            )
+            listeners.append(notices.on_event)
         app.state.engine = engine
         app.state.live = live
         app.state.accounts = Accounts(sessions)

@@ -14,6 +14,8 @@ from bot.settings import Settings
 from channels.base.adapter import ChannelAdapter, Handle, Seen
 from channels.meta.adapter import MetaAdapter, instagram_adapter, messenger_adapter
 from channels.meta.webhook import meta_router
+from channels.slack.adapter import slack_adapter
+from channels.slack.webhook import slack_router
 from channels.telegram.adapter import telegram_adapter
 from channels.telegram.webhook import telegram_router
 from channels.twitter.adapter import twitter_adapter
@@ -71,6 +73,13 @@ def configured(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Plat
             router=twitter_router(x, handle, seen),
             poll=poll_x if settings.x_poll_interval_s > 0 else None,
         )
+    if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+        slack = slack_adapter(
+            _secret(settings.slack_bot_token),
+            _secret(settings.slack_signing_secret),
+            base_url=settings.slack_api_url,
+        )
+        platforms["slack"] = Platform(slack, router=slack_router(slack, handle, seen))
     platforms |= _meta(settings, handle, seen)
     return platforms
 

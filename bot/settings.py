@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     alert_slack_channel: str = ""
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="With SLACK_BOT_TOKEN: customers write to the Slack app."
+    )
+    slack_handoff_channel: str = Field(
+        default="", description="A channel id where each new hand-off is announced."
+    )
     alert_email_to: str = ""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)

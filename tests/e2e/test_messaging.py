@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.conftest import AGENT_TOKEN, RunningDesk, greeting
 from tests.fakes import graph_api as meta
+from tests.fakes import slack_api as sl
 from tests.fakes import telegram_api as tg
 from tests.fakes import x_api as xf
 from tests.fakes.threaded import served
@@ -43,8 +44,20 @@ def graph() -> Iterator[meta.FakeGraph]:
 
 
 @pytest.fixture(scope="module")
-def desk_env(telegram: tg.FakeTelegram, x: xf.FakeX, graph: meta.FakeGraph) -> dict[str, str]:
+def slack() -> Iterator[sl.FakeSlack]:
+    with served(sl.FakeSlack()) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def desk_env(
+    telegram: tg.FakeTelegram, x: xf.FakeX, graph: meta.FakeGraph, slack: sl.FakeSlack
+) -> dict[str, str]:
     return {
+        "SLACK_BOT_TOKEN": sl.TOKEN,
+        "SLACK_SIGNING_SECRET": sl.SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "SLACK_HANDOFF_CHANNEL": sl.AGENTS,
         "META_APP_SECRET": meta.APP_SECRET,
         "META_VERIFY_TOKEN": meta.VERIFY_TOKEN,
         "MESSENGER_PAGE_TOKEN": meta.PAGE_TOKEN,
@@ -170,3 +183,41 @@ def test_messenger_and_instagram(desk: RunningDesk, graph: meta.FakeGraph, produ
     url = _agent_answers(desk, ack, "Hello, Sam here.")
     _waited(texts, before, "Hello, Sam here.")
     assert _customer_lines(url).count("I want to talk to a human") == 1
+
+
+def test_slack(desk: RunningDesk, slack: sl.FakeSlack) -> None:
+    def posted(channel: str) -> list[sl.Call]:
+        return [c for c in slack.of("chat.postMessage") if c.ok and c.params["channel"] == channel]
+
+    def texts() -> list[str]:
+        return [sl.delivered_text(c) for c in posted(sl.DM)]
+
+    def event(payload: dict[str, Any], retry: int | None = None) -> None:
+        body = sl.body_of(payload)
+        _post(desk, "/webhooks/slack/events", body, sl.sign(body, retry=retry))
+
+    challenge = sl.body_of(
+        sl.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    )
+    answered = httpx.post(
+        f"{desk.url}/webhooks/slack/events",
+        content=challenge,
+        headers=sl.sign(challenge),
+        timeout=10,
+    )
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answered.text
+    event(sl.dm("hola", 1))
+    hello = greeting("es")  # the customer's Slack locale is Spanish
+    assert _waited(texts, 0, hello) == hello
+    before = len(texts())
+    event(sl.dm(HUMAN_ES, 2))
+    event(sl.dm(HUMAN_ES, 2), retry=1)  # Slack's retry after 3 s
+    ack = _waited(texts, before, "IMG-")
+    number = next(word.rstrip(".,:") for word in ack.split() if word.startswith("IMG-"))
+    deadline = time.monotonic() + WAIT_S  # the team channel hears of the new hand-off
+    while not any(number in json.dumps(c.params) for c in posted(sl.AGENTS)):
+        assert time.monotonic() < deadline, "no hand-off notice in the team channel"
+        time.sleep(0.1)
+    url = _agent_answers(desk, ack, "Hello, Sam here.")
+    _waited(texts, before, "Hello, Sam here.")
+    assert _customer_lines(url).count(HUMAN_ES) == 1
