@@ -7,15 +7,23 @@ allows). `parse` and `render` are pure, so they are tested on genuine payloads w
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import ClassVar, Generic, Self, TypeVar
 
 from channels.base import InboundMessage, OutboundMessage
+from channels.base.errors import PlatformError
 
+log = logging.getLogger(__name__)
 RequestT = TypeVar("RequestT")
+# A reply in several parts that meets a short rate limit after its first part waits here: a
+# retry of the whole reply by the outbox would repeat the parts already sent.
+PART_RETRIES = 3
+PART_MAX_WAIT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +82,40 @@ class ChannelAdapter(ABC, Generic[RequestT]):
         the platform's own, images. Pure."""
 
     @abstractmethod
+    async def call(self, request: RequestT) -> None:
+        """Make one platform call; raises `PlatformError` when the platform did not take it."""
+
     async def send(self, message: OutboundMessage) -> None:
-        """Deliver `message`; raises `PlatformError` when the platform did not take it."""
+        """Deliver `message`: each call `render` makes of it, in order. A failed first part
+        leaves nothing sent, so it raises for the outbox to retry the whole; a later part waits
+        out a short rate limit here instead. Raises `PlatformError`."""
+        for part, request in enumerate(self.render(message)):
+            for attempt in range(PART_RETRIES + 1):
+                try:
+                    await self.call(request)
+                    break
+                except PlatformError as exc:
+                    wait = exc.retry_after or 2.0**attempt
+                    first_or_final = part == 0 or attempt == PART_RETRIES
+                    if first_or_final or not exc.retryable or wait > PART_MAX_WAIT_S:
+                        raise
+                    log.warning(
+                        "%s part %d not sent (%s); again in %.0f s", self.name, part, exc, wait
+                    )
+                    await asyncio.sleep(wait)
+
+    async def received(self, item: Inbound) -> Inbound:
+        """What the adapter does with a new delivery before the hub gets it (answer a button
+        press, look up the author); the item to hand on. Nothing by default."""
+        return item
+
+    async def dispatch(self, items: Iterable[Inbound], handle: Handle, seen: Seen) -> None:
+        """Hand each item not `seen` before to `handle`. A failing `handle` propagates: the
+        platform is not told the delivery arrived and sends it again (`seen` must then let it
+        through, e.g. by forgetting the id when `handle` fails)."""
+        for item in items:
+            if not await seen(item.delivery_id):
+                await handle(await self.received(item))
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,7 +7,6 @@ their token and their text limit, so each is a small subclass of `MetaAdapter`.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -41,10 +40,6 @@ TRANSIENT = frozenset({1, 2})
 # a bad or expired token (190) stay so, whatever the HTTP status said.
 REFUSED = frozenset({10, 190, 551})
 _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-# A reply in several parts that meets a failure after its first part waits here (a retry of the
-# whole reply by the outbox would repeat the parts already sent), if the wait is short.
-_PART_RETRIES = 3
-_PART_MAX_WAIT_S = 5.0
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
@@ -167,25 +162,8 @@ class MetaAdapter(ChannelAdapter[SendMessage]):
         """See `channels.meta.render.render`."""
         return render(message, self.name, self.max_text, self.text_length)
 
-    async def send(self, message: OutboundMessage) -> None:
-        """`POST /me/messages` for each part of `message`, in order."""
-        for part, request in enumerate(self.render(message)):
-            for attempt in range(_PART_RETRIES + 1):
-                try:
-                    await self._call(request)
-                    break
-                except PlatformError as exc:
-                    wait = exc.retry_after or 2.0**attempt
-                    # A failed first part leaves nothing sent: the outbox retries it whole.
-                    first_or_final = part == 0 or attempt == _PART_RETRIES
-                    if first_or_final or not exc.retryable or wait > _PART_MAX_WAIT_S:
-                        raise
-                    log.warning(
-                        "%s part %d not sent (%s); again in %.0f s", self.name, part, exc, wait
-                    )
-                    await asyncio.sleep(wait)
-
-    async def _call(self, request: SendMessage) -> None:
+    async def call(self, request: SendMessage) -> None:
+        """One `POST /me/messages`."""
         # The token goes in a header, not in `?access_token=`: httpx logs request URLs.
         try:
             response = await self.client.post(

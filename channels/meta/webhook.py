@@ -84,9 +84,8 @@ def meta_router(
             items = adapter.inbound(notification) if adapter is not None else []
         except ChannelError as exc:
             return error_response(exc)
-        for item in items:
-            if not await seen(item.delivery_id):
-                await handle(item)
+        if adapter is not None:
+            await adapter.dispatch(items, handle, seen)
         return Response(status_code=200)
 
     return router

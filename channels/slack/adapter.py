@@ -17,7 +17,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Self
@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.base import OutboundMessage
-from channels.base.adapter import ChannelAdapter, Handle, Inbound, Seen, header
+from channels.base.adapter import ChannelAdapter, Inbound, header
 from channels.base.errors import BadSignature, PlatformError
 from channels.slack import parse
 from channels.slack.render import MAX_TEXT, PostMessage, mrkdwn_length, render
@@ -46,10 +46,6 @@ _RETRYABLE = frozenset(
 _BAD_TOKEN = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
-# As for Telegram: a short rate limit after the first part of a reply is waited out here (a
-# retry of the whole reply by the outbox would repeat the parts already sent).
-_PART_RETRIES = 3
-_PART_MAX_WAIT_S = 5.0
 # Slack wants an answer to its webhook within 3 s: a profile that is slow to come is skipped.
 _PROFILE_TIMEOUT_S = 1.0
 _PROFILES_KEPT = 1024
@@ -175,20 +171,9 @@ class SlackAdapter(ChannelAdapter[PostMessage]):
         """See `channels.slack.render.render`."""
         return render(message)
 
-    async def send(self, message: OutboundMessage) -> None:
-        """chat.postMessage for each part of `message`."""
-        for part, request in enumerate(self.render(message)):
-            for attempt in range(_PART_RETRIES + 1):
-                try:
-                    await self.post(request)
-                    break
-                except PlatformError as exc:
-                    wait = exc.retry_after or 1.0
-                    # A failed first part leaves nothing sent: the outbox retries it whole.
-                    first_or_final = part == 0 or attempt == _PART_RETRIES
-                    if first_or_final or not exc.retryable or wait > _PART_MAX_WAIT_S:
-                        raise
-                    await asyncio.sleep(wait)
+    async def call(self, request: PostMessage) -> None:
+        """One chat.postMessage."""
+        await self.post(request)
 
     async def post(self, request: PostMessage) -> str:
         """One chat.postMessage; the `ts` of the message Slack posted. Raises `PlatformError`."""
@@ -232,6 +217,10 @@ class SlackAdapter(ChannelAdapter[PostMessage]):
             self._profiles.popitem(last=False)
         return found
 
+    async def received(self, item: Inbound) -> Inbound:
+        """The author's name and language, from their Slack profile."""
+        return await self.with_profile(item)
+
     async def with_profile(self, item: Inbound) -> Inbound:
         """`item` with its author's name and language when Slack tells them."""
         found = await self.profile(str(item.message.metadata["external_user_id"]))
@@ -242,15 +231,6 @@ class SlackAdapter(ChannelAdapter[PostMessage]):
         return replace(
             item, message=replace(message, lang=message.lang or found.lang, metadata=metadata)
         )
-
-    async def dispatch(self, items: Iterable[Inbound], handle: Handle, seen: Seen) -> None:
-        """Hand each item not seen before to `handle`, with its author's profile. A failing
-        `handle` propagates: Slack gets a 500 and sends the event again (`seen` must then let it
-        through, e.g. by forgetting the id when `handle` fails)."""
-        for item in items:
-            if await seen(item.delivery_id):
-                continue
-            await handle(await self.with_profile(item))
 
     async def __aenter__(self) -> Self:
         """Open one HTTP session for the client and learn who the token is (auth.test), so the

@@ -4,14 +4,13 @@ and a long-polling loop for setups without a public URL."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import re
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 from telegram import Bot
 from telegram.error import (
@@ -26,22 +25,18 @@ from telegram.error import (
 from channels.base import OutboundMessage
 from channels.base.adapter import ChannelAdapter, Handle, Inbound, Seen, header
 from channels.base.errors import BadSignature, PlatformError
+from channels.base.polling import backoff, sleep, unless_stopped
 from channels.base.text import utf16_len
 from channels.telegram import parse
 from channels.telegram.render import MAX_TEXT, SendMessage, SendPhoto, TelegramRequest, render
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's rule for setWebhook's secret_token.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # The updates the desk reads; setWebhook and getUpdates ask only for these.
 ALLOWED_UPDATES = ("message", "callback_query")
-# A reply in several parts that meets a rate limit after its first part waits here (a retry
-# of the whole reply by the outbox would repeat the parts already sent), if the wait is short.
-_PART_RETRIES = 3
-_PART_MAX_WAIT_S = 5.0
 _POLL_MAX_BACKOFF_S = 60.0
 
 
@@ -64,28 +59,6 @@ def platform_error(error: TelegramError) -> PlatformError:
             return PlatformError(error.message, status=401)
         case _:  # NetworkError, TimedOut, 5xx: PTB keeps no status for these
             return PlatformError(error.message, status=None)
-
-
-async def _unless_stopped(call: Awaitable[T], stop_event: asyncio.Event) -> T | None:
-    """The result of `call`, or None as soon as `stop_event` is set (`call` is cancelled)."""
-    task = asyncio.ensure_future(call)
-    stopper = asyncio.ensure_future(stop_event.wait())
-    try:
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        task.cancel()
-        stopper.cancel()
-        await asyncio.gather(task, stopper, return_exceptions=True)
-    return None if stop_event.is_set() else task.result()
-
-
-def _backoff(failures: int) -> float:
-    return min(2.0 ** (failures - 1), _POLL_MAX_BACKOFF_S)
-
-
-async def _sleep(seconds: float, stop_event: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop_event.wait(), timeout=seconds)
 
 
 class TelegramAdapter(ChannelAdapter[TelegramRequest]):
@@ -125,22 +98,8 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
         """See `channels.telegram.render.render`."""
         return render(message)
 
-    async def send(self, message: OutboundMessage) -> None:
-        """sendMessage / sendPhoto for each part of `message`."""
-        for part, request in enumerate(self.render(message)):
-            for attempt in range(_PART_RETRIES + 1):
-                try:
-                    await self._call(request)
-                    break
-                except PlatformError as exc:
-                    wait = exc.retry_after or 1.0
-                    # A failed first part leaves nothing sent: the outbox retries it whole.
-                    first_or_final = part == 0 or attempt == _PART_RETRIES
-                    if first_or_final or not exc.retryable or wait > _PART_MAX_WAIT_S:
-                        raise
-                    await asyncio.sleep(wait)
-
-    async def _call(self, request: TelegramRequest) -> None:
+    async def call(self, request: TelegramRequest) -> None:
+        """sendMessage or sendPhoto."""
         try:
             match request:
                 case SendMessage():
@@ -157,6 +116,11 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
         except TelegramError as exc:
             raise platform_error(exc) from exc
 
+    async def received(self, item: Inbound) -> Inbound:
+        """A button press is answered before the hub routes it."""
+        await self.acknowledge(item)
+        return item
+
     async def acknowledge(self, item: Inbound) -> None:
         """Answer a button press, which stops the spinner on the customer's button. Best effort:
         Telegram drops the spinner by itself after a while."""
@@ -167,16 +131,6 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
             await self.bot.answer_callback_query(query_id)
         except TelegramError as exc:
             log.warning("callback query %s not answered: %s", query_id, exc)
-
-    async def dispatch(self, items: Iterable[Inbound], handle: Handle, seen: Seen) -> None:
-        """Hand each item not seen before to `handle`. A failing `handle` propagates: the
-        delivery is not confirmed to Telegram, which sends it again (`seen` must then let it
-        through, e.g. by forgetting the id when `handle` fails)."""
-        for item in items:
-            if await seen(item.delivery_id):
-                continue
-            await self.acknowledge(item)
-            await handle(item)
 
     async def poll(
         self, handle: Handle, *, seen: Seen, stop_event: asyncio.Event, long_poll_s: int = 30
@@ -191,9 +145,9 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
         while not stop_event.is_set():
             try:
                 if not webhook_deleted:
-                    await _unless_stopped(self.bot.delete_webhook(), stop_event)
+                    await unless_stopped(self.bot.delete_webhook(), stop_event)
                     webhook_deleted = True
-                updates = await _unless_stopped(
+                updates = await unless_stopped(
                     self.bot.get_updates(
                         offset=offset, timeout=long_poll_s, allowed_updates=ALLOWED_UPDATES
                     ),
@@ -205,14 +159,14 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
                 failures = 0
             except TelegramError as exc:
                 failures += 1
-                wait = platform_error(exc).retry_after or _backoff(failures)
+                wait = platform_error(exc).retry_after or backoff(failures, _POLL_MAX_BACKOFF_S)
                 log.warning("Telegram polling failed (%s); next try in %.0f s", exc, wait)
-                await _sleep(wait, stop_event)
+                await sleep(wait, stop_event)
             except Exception:  # the loop outlives a failing handler; the update comes again
                 failures += 1
-                wait = _backoff(failures)
+                wait = backoff(failures, _POLL_MAX_BACKOFF_S)
                 log.exception("a Telegram update was not handled; next try in %.0f s", wait)
-                await _sleep(wait, stop_event)
+                await sleep(wait, stop_event)
 
     async def register_webhook(self, url: str) -> None:
         """Ask Telegram to deliver to `url` (`https://<public host>/webhooks/telegram`) with

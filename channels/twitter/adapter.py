@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import logging
 import re
 import time
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import requests
 import tweepy  # type: ignore[import-untyped]  # no type hints: its objects are Any here
@@ -30,20 +29,16 @@ from requests.adapters import HTTPAdapter
 from channels.base import OutboundMessage
 from channels.base.adapter import ChannelAdapter, Handle, Inbound, Seen, header
 from channels.base.errors import BadPayload, BadSignature, PlatformError
+from channels.base.polling import backoff, sleep, unless_stopped
 from channels.twitter import parse
 from channels.twitter.render import MAX_TEXT, SendDirectMessage, TwitterRequest, render
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 # Where tweepy sends its calls; api.x.com too, should a tweepy release switch to it.
 API_ORIGINS = ("https://api.twitter.com", "https://api.x.com")
 _TIMEOUT_S = (5.0, 30.0)  # connect, read
-# A reply in several parts that fails after its first part retries that part here (a retry of
-# the whole reply by the outbox would repeat the parts already sent), if the wait is short.
-_PART_RETRIES = 3
-_PART_MAX_WAIT_S = 5.0
 _POLL_MAX_BACKOFF_S = 300.0
 # What polling asks of GET /2/dm_events: enough to parse an event like a webhook delivery.
 _DM_EVENT_FIELDS = ("id", "event_type", "text", "sender_id", "dm_conversation_id", "created_at")
@@ -95,29 +90,6 @@ def platform_error(error: Exception) -> PlatformError:
     return PlatformError(message, status=None)  # timeouts, refused connections
 
 
-async def _unless_stopped(call: Awaitable[T], stop_event: asyncio.Event) -> T | None:
-    """The result of `call`, or None as soon as `stop_event` is set. A call running in a
-    thread cannot be interrupted: it finishes in the background, within its timeout."""
-    task = asyncio.ensure_future(call)
-    stopper = asyncio.ensure_future(stop_event.wait())
-    try:
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        task.cancel()
-        stopper.cancel()
-        await asyncio.gather(task, stopper, return_exceptions=True)
-    return None if stop_event.is_set() else task.result()
-
-
-def _backoff(failures: int) -> float:
-    return min(2.0 ** (failures - 1), _POLL_MAX_BACKOFF_S)
-
-
-async def _sleep(seconds: float, stop_event: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop_event.wait(), timeout=seconds)
-
-
 class TwitterAdapter(ChannelAdapter[TwitterRequest]):
     """The DMs of one X account (`bot_user_id`). `client` is a tweepy `Client` with the app's
     consumer key and secret and the account's access token and secret (OAuth 1.0a user
@@ -163,22 +135,8 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
         """See `channels.twitter.render.render`."""
         return render(message)
 
-    async def send(self, message: OutboundMessage) -> None:
-        """One v2 DM for each part of `message`."""
-        for part, request in enumerate(self.render(message)):
-            for attempt in range(_PART_RETRIES + 1):
-                try:
-                    await self._call(request)
-                    break
-                except PlatformError as exc:
-                    wait = exc.retry_after or 1.0
-                    # A failed first part leaves nothing sent: the outbox retries it whole.
-                    first_or_final = part == 0 or attempt == _PART_RETRIES
-                    if first_or_final or not exc.retryable or wait > _PART_MAX_WAIT_S:
-                        raise
-                    await asyncio.sleep(wait)
-
-    async def _call(self, request: SendDirectMessage) -> None:
+    async def call(self, request: SendDirectMessage) -> None:
+        """One v2 DM."""
         try:
             await asyncio.to_thread(
                 self.client.create_direct_message,
@@ -188,14 +146,6 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
             )
         except (tweepy.TweepyException, requests.RequestException) as exc:
             raise platform_error(exc) from exc
-
-    async def dispatch(self, items: Iterable[Inbound], handle: Handle, seen: Seen) -> None:
-        """Hand each item not seen before to `handle`. A failing `handle` propagates, so the
-        webhook answers 500 and polling fetches the DM again (`seen` must then let it
-        through, e.g. by forgetting the id when `handle` fails)."""
-        for item in items:
-            if not await seen(item.delivery_id):
-                await handle(item)
 
     def _new_events(
         self, after: int | None, since: datetime
@@ -251,7 +201,7 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
         while not stop_event.is_set():
             wait = interval_s
             try:
-                fetched = await _unless_stopped(
+                fetched = await unless_stopped(
                     asyncio.to_thread(self._new_events, newest, since), stop_event
                 )
                 events, users = fetched or ([], {})
@@ -266,13 +216,16 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
                 failures = 0
             except (tweepy.TweepyException, requests.RequestException) as exc:
                 failures += 1
-                wait = max(platform_error(exc).retry_after or _backoff(failures), interval_s)
+                wait = max(
+                    platform_error(exc).retry_after or backoff(failures, _POLL_MAX_BACKOFF_S),
+                    interval_s,
+                )
                 log.warning("X DM polling failed (%s); next try in %.0f s", exc, wait)
             except Exception:  # the loop outlives a failing handler; the DM comes again
                 failures += 1
-                wait = max(_backoff(failures), interval_s)
+                wait = max(backoff(failures, _POLL_MAX_BACKOFF_S), interval_s)
                 log.exception("an X DM was not handled; next try in %.0f s", wait)
-            await _sleep(wait, stop_event)
+            await sleep(wait, stop_event)
 
     async def __aenter__(self) -> Self:
         """Check the credentials and that they are the account `bot_user_id` (users/me): a

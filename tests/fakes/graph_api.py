@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
+
+from tests.fakes.server import listen
 
 VERSION = "v21.0"
 APP_SECRET = "6b1f0e4c9a2d47f3b8c5e1a0d9f27c64"
@@ -122,12 +123,7 @@ class FakeGraph:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/{version}/{node}/messages", self._endpoint)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self.port = await listen(app)
         return self
 
     async def __aexit__(

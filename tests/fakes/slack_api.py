@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -17,6 +16,8 @@ from typing import Any, Self
 from urllib.parse import urlencode
 
 from aiohttp import web
+
+from tests.fakes.server import listen
 
 TOKEN = "xoxb-7000000001-8000000002-TESTTOKENslackDESKabcdef"
 SIGNING_SECRET = "8f742231b10e8888abcd99fedcba85a5"
@@ -211,12 +212,7 @@ class FakeSlack:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._endpoint)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self.port = await listen(app)
         return self
 
     async def __aexit__(

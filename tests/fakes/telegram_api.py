@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
+
+from tests.fakes.server import listen
 
 TOKEN = "7000000001:AAH3xkTqMZbd8P9fJc2Lrsd-TESTTOKENabcdefg"
 SECRET = "wh-secret_5Yb2kQ9pLx"  # setWebhook's secret_token
@@ -117,12 +118,7 @@ class FakeTelegram:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._endpoint)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self.port = await listen(app)
         return self
 
     async def __aexit__(

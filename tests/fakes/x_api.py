@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,8 @@ from typing import Any, Self
 from aiohttp import web
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
+
+from tests.fakes.server import listen
 
 PUBLIC_ORIGIN = "https://api.twitter.com"  # what tweepy calls, and signs for
 CONSUMER_KEY = "xvz1evFS4wEEPTGEFPHBog"
@@ -138,12 +139,7 @@ class FakeX:
         app.router.add_post("/2/dm_conversations/with/{participant_id}/messages", self._send)
         app.router.add_get("/2/dm_events", self._dm_events)
         app.middlewares.append(self._gate)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self.port = await listen(app)
         return self
 
     async def __aexit__(
