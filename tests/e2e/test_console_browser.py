@@ -80,7 +80,8 @@ def test_an_agent_takes_a_live_conversation_over_and_hands_it_back(
     chat = customer.get_by_role("dialog", name="imageko support")
     expect(chat.get_by_role("log")).to_contain_text("Sam from support joined", timeout=WAIT_MS)
 
-    customer.get_by_label("Type your message").fill("is anyone")
+    # Typed as a person types: the widget signals at most every 2 s while keys go down.
+    customer.get_by_label("Type your message").press_sequentially("is anyone", delay=250)
     expect(agent.get_by_text("The customer is typing…")).to_be_visible(timeout=LIVE_MS)
     _say(customer, "is anyone there? I cannot download my pictures in full resolution")
     expect(log).to_contain_text("I cannot download my pictures", timeout=LIVE_MS)
