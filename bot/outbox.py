@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 Transport = Callable[[str, str], Awaitable[None]]
 MAX_ATTEMPTS = 8  # 1 + 2 + 4 + ... minutes: about four hours of trying
 BATCH = 50
+# A worker pushes an item's next attempt this far out before sending it: other workers skip it.
+CLAIM = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,7 +69,8 @@ class Outbox:
         now = self._clock()
         async with self._sessions.begin() as session:
             item = self.add(session, channel, recipient, payload, None, now)
-        return await self._claim(item, now) and bool(await self._send(item, now))
+            item.next_attempt_at = now + CLAIM  # born claimed by this worker: no second write
+        return bool(await self._send(item, now))
 
     async def run_once(self) -> int:
         """Try every due item once; returns how many were sent."""
@@ -103,7 +106,7 @@ class Outbox:
                 update(OutboxItem)
                 .where(OutboxItem.id == item.id, OutboxItem.sent_at.is_(None))
                 .where(OutboxItem.next_attempt_at <= now)
-                .values(next_attempt_at=now + timedelta(minutes=5))
+                .values(next_attempt_at=now + CLAIM)
                 .execution_options(synchronize_session=False)
             )
             return bool(getattr(result, "rowcount", 0) == 1)

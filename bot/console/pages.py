@@ -81,6 +81,17 @@ def _shell(request: Request, user: ConsoleUser, page: str, **context: Any) -> HT
     )
 
 
+async def _allowed(request: Request, permission: Permission) -> ConsoleUser | Response:
+    """The signed-in user if their role allows `permission`; else the sign-in redirect or the
+    403 page, for the page handler to return."""
+    user = await signed_in(request)
+    if user is None:
+        return _to_sign_in(request)
+    if not user.can(permission):
+        return _forbidden(request, user)
+    return user
+
+
 def _to_sign_in(request: Request) -> RedirectResponse:
     target = quote(request.url.path, safe="/")
     return RedirectResponse(f"/console/login?next={target}", status_code=303)
@@ -205,22 +216,18 @@ async def logout(request: Request) -> Response:
 @router.get("", response_class=HTMLResponse)
 async def queue(request: Request) -> Response:
     """The live queue."""
-    user = await signed_in(request)
-    if user is None:
-        return _to_sign_in(request)
-    if not user.can(Permission.TICKETS):
-        return _forbidden(request, user)
+    user = await _allowed(request, Permission.TICKETS)
+    if isinstance(user, Response):
+        return user
     return _shell(request, user, "queue")
 
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
 async def ticket(request: Request, number: str) -> Response:
     """One conversation: transcript, customer card, assist, actions."""
-    user = await signed_in(request)
-    if user is None:
-        return _to_sign_in(request)
-    if not user.can(Permission.TICKETS):
-        return _forbidden(request, user)
+    user = await _allowed(request, Permission.TICKETS)
+    if isinstance(user, Response):
+        return user
     await request.app.state.tickets.get(number)  # 404 for a ticket that does not exist
     public_url = request.app.state.settings.public_url
     return _shell(request, user, "ticket", number=number.upper(), public_url=public_url)
@@ -229,11 +236,9 @@ async def ticket(request: Request, number: str) -> Response:
 @router.get("/supervisor", response_class=HTMLResponse)
 async def supervisor(request: Request) -> Response:
     """Agents online, their load, breached and at-risk tickets."""
-    user = await signed_in(request)
-    if user is None:
-        return _to_sign_in(request)
-    if not user.can(Permission.SUPERVISE):
-        return _forbidden(request, user)
+    user = await _allowed(request, Permission.SUPERVISE)
+    if isinstance(user, Response):
+        return user
     return _shell(request, user, "supervisor")
 
 

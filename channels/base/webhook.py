@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable, Mapping
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from channels.base.errors import BadPayload, BadSignature, ChannelError, PayloadTooLarge
@@ -25,6 +26,16 @@ async def read_body(
         if len(body) > limit:
             raise PayloadTooLarge(f"the body is over {limit} bytes")
     return bytes(body)
+
+
+async def verified_body(
+    request: Request, verify: Callable[[Mapping[str, str], bytes], None]
+) -> bytes:
+    """A webhook call's body, read within the limit and then verified: nothing is parsed or
+    stored before both have passed."""
+    body = await read_body(request.stream(), request.headers.get("content-length"))
+    verify(request.headers, body)
+    return body
 
 
 def error_response(error: ChannelError) -> JSONResponse:

@@ -9,13 +9,14 @@ object.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from channels.base.adapter import Handle, Seen
 from channels.base.errors import BadSignature, ChannelError
-from channels.base.webhook import error_response, read_body
+from channels.base.webhook import error_response, verified_body
 from channels.meta import parse
 from channels.meta.adapter import MetaAdapter
 
@@ -77,8 +78,7 @@ def meta_router(
     @router.post(PATH, include_in_schema=False)
     async def meta_webhook(request: Request) -> Response:
         try:
-            body = await read_body(request.stream(), request.headers.get("content-length"))
-            _verify(mounted, request.headers, body)
+            body = await verified_body(request, partial(_verify, mounted))
             notification = parse.notification_of(body)
             adapter = by_object.get(notification["object"])
             items = adapter.inbound(notification) if adapter is not None else []

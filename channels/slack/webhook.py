@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from channels.base.adapter import Handle, Seen
 from channels.base.errors import ChannelError
-from channels.base.webhook import error_response, read_body
+from channels.base.webhook import error_response, verified_body
 from channels.slack.adapter import SlackAdapter
 
 EVENTS_PATH = "/webhooks/slack/events"
@@ -27,15 +27,10 @@ def slack_router(adapter: SlackAdapter, handle: Handle, seen: Seen) -> APIRouter
     """
     router = APIRouter()
 
-    async def verified(request: Request) -> bytes:
-        body = await read_body(request.stream(), request.headers.get("content-length"))
-        adapter.verify(request.headers, body)
-        return body
-
     @router.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         try:
-            body = await verified(request)
+            body = await verified_body(request, adapter.verify)
             items = adapter.parse(body)
             challenge = None if items else adapter.challenge(body)
         except ChannelError as exc:
@@ -48,7 +43,7 @@ def slack_router(adapter: SlackAdapter, handle: Handle, seen: Seen) -> APIRouter
     @router.post(INTERACTIONS_PATH, include_in_schema=False)
     async def slack_interactions(request: Request) -> Response:
         try:
-            items = adapter.parse_interaction(await verified(request))
+            items = adapter.parse_interaction(await verified_body(request, adapter.verify))
         except ChannelError as exc:
             return error_response(exc)
         await adapter.dispatch(items, handle, seen)

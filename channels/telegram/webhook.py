@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from channels.base.adapter import Handle, Seen
 from channels.base.errors import ChannelError
-from channels.base.webhook import error_response, read_body
+from channels.base.webhook import error_response, verified_body
 from channels.telegram.adapter import TelegramAdapter
 
 PATH = "/webhooks/telegram"
@@ -26,8 +26,7 @@ def telegram_router(adapter: TelegramAdapter, handle: Handle, seen: Seen) -> API
     @router.post(PATH, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
         try:
-            body = await read_body(request.stream(), request.headers.get("content-length"))
-            adapter.verify(request.headers, body)
+            body = await verified_body(request, adapter.verify)
             items = adapter.parse(body)
         except ChannelError as exc:
             return error_response(exc)

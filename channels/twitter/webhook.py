@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 
 from channels.base.adapter import Handle, Seen
 from channels.base.errors import BadPayload, ChannelError
-from channels.base.webhook import error_response, read_body
+from channels.base.webhook import error_response, verified_body
 from channels.twitter.adapter import TwitterAdapter
 
 PATH = "/webhooks/twitter"
@@ -36,8 +36,7 @@ def twitter_router(adapter: TwitterAdapter, handle: Handle, seen: Seen) -> APIRo
     @router.post(PATH, include_in_schema=False)
     async def twitter_webhook(request: Request) -> Response:
         try:
-            body = await read_body(request.stream(), request.headers.get("content-length"))
-            adapter.verify(request.headers, body)
+            body = await verified_body(request, adapter.verify)
             items = adapter.parse(body)
         except ChannelError as exc:
             return error_response(exc)
