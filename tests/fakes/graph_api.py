@@ -10,12 +10,11 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.server import listen
+from tests.fakes.server import FakePlatform
 
 VERSION = "v21.0"
 APP_SECRET = "6b1f0e4c9a2d47f3b8c5e1a0d9f27c64"
@@ -77,7 +76,7 @@ def _invalid(message: str, subcode: int | None = None) -> _Refused:
     return _Refused(400, 100, f"(#100) {message}", subcode)
 
 
-class FakeGraph:
+class FakeGraph(FakePlatform):
     """The Send API of one page (Messenger) and one Instagram account; use as
     `async with FakeGraph() as fake:` and point an httpx client's base URL at `fake.base_url`."""
 
@@ -92,8 +91,6 @@ class FakeGraph:
         self.calls: list[Call] = []
         self._served = 0
         self._failures: dict[int, tuple[int, int | None, int]] = {}
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -120,20 +117,8 @@ class FakeGraph:
         """The messages Meta accepted, in order; only `product`'s when given."""
         return [c for c in self.calls if c.ok and product in (None, c.product)]
 
-    async def __aenter__(self) -> Self:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/{node}/messages", self._endpoint)
-        self._runner, self.port = await listen(app)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _endpoint(self, request: web.Request) -> web.StreamResponse:
         authorization = request.headers.get("Authorization")

@@ -11,13 +11,12 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tests.fakes.server import listen
+from tests.fakes.server import FakePlatform
 
 TOKEN = "xoxb-7000000001-8000000002-TESTTOKENslackDESKabcdef"
 SIGNING_SECRET = "8f742231b10e8888abcd99fedcba85a5"
@@ -163,7 +162,7 @@ def _check_message(params: dict[str, Any]) -> list[dict[str, Any]]:
     return blocks
 
 
-class FakeSlack:
+class FakeSlack(FakePlatform):
     """Slack's Web API for `tokens`; use as `async with FakeSlack() as fake:` and point
     `AsyncWebClient(token, base_url=fake.base_url)` at it."""
 
@@ -175,8 +174,6 @@ class FakeSlack:
         self._failures: dict[int, tuple[int, int, str | None]] = {}
         self._delays: dict[str, float] = {}
         self._next_ts = 1764160000
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -209,20 +206,8 @@ class FakeSlack:
         """Every call of `method`, accepted or not."""
         return [c for c in self.calls if c.method == method]
 
-    async def __aenter__(self) -> Self:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._endpoint)
-        self._runner, self.port = await listen(app)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _endpoint(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -9,12 +9,11 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.server import listen
+from tests.fakes.server import FakePlatform
 
 TOKEN = "7000000001:AAH3xkTqMZbd8P9fJc2Lrsd-TESTTOKENabcdefg"
 SECRET = "wh-secret_5Yb2kQ9pLx"  # setWebhook's secret_token
@@ -74,7 +73,7 @@ class _Refused(Exception):
         self.parameters = parameters
 
 
-class FakeTelegram:
+class FakeTelegram(FakePlatform):
     """The Bot API for `tokens`; use as `async with FakeTelegram() as fake:` and point
     `telegram.Bot(token, base_url=fake.base_url)` at it."""
 
@@ -86,8 +85,6 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._message_id = 500
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -115,21 +112,11 @@ class FakeTelegram:
         """Every call of `method`, accepted or not."""
         return [c for c in self.calls if c.method == method]
 
-    async def __aenter__(self) -> Self:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._endpoint)
-        self._runner, self.port = await listen(app)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def closing(self) -> None:
         self._new_update.set()  # a long poll still waiting returns at once
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _endpoint(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]

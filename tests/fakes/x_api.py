@@ -13,14 +13,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
-from tests.fakes.server import listen
+from tests.fakes.server import FakePlatform
 
 PUBLIC_ORIGIN = "https://api.twitter.com"  # what tweepy calls, and signs for
 CONSUMER_KEY = "xvz1evFS4wEEPTGEFPHBog"
@@ -77,7 +76,7 @@ def _invalid(parameter: str, value: Any, message: str) -> web.Response:
     )
 
 
-class FakeX:
+class FakeX(FakePlatform):
     """The X API for the account `BOT`; use as `async with FakeX() as fake:` and point the
     adapter's `api_url` at `fake.base_url`."""
 
@@ -89,8 +88,6 @@ class FakeX:
         self._served = 0
         self._failures: dict[int, tuple[int, int | None]] = {}  # call number: (status, reset)
         self._event_id = _FIRST_EVENT_ID
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -133,23 +130,11 @@ class FakeX:
         """Every `method` call whose path starts with `path_start`, accepted or not."""
         return [c for c in self.calls if c.method == method and c.path.startswith(path_start)]
 
-    async def __aenter__(self) -> Self:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/2/users/me", self._me)
         app.router.add_post("/2/dm_conversations/with/{participant_id}/messages", self._send)
         app.router.add_get("/2/dm_events", self._dm_events)
         app.middlewares.append(self._gate)
-        self._runner, self.port = await listen(app)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @staticmethod
     def _signed(request: web.Request) -> bool:

@@ -8,11 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from channels.base.adapter import Handle, Inbound, Seen
-from channels.base.webhook import MAX_BODY_BYTES
-from channels.meta.adapter import InstagramAdapter, MessengerAdapter, MetaAdapter, messenger_adapter
+from channels.base.adapter import Inbound
+from channels.meta.adapter import InstagramAdapter, MessengerAdapter, messenger_adapter
 from channels.meta.webhook import meta_router
 from tests.fakes.desk import Desk
 from tests.fakes.graph_api import (
@@ -28,27 +26,16 @@ from tests.fakes.graph_api import (
     text_notification,
     unsupported_notifications,
 )
+from tests.unit.channels.webhooks import assert_oversize_refused, webhook_client
 
 URL = "/webhooks/meta"
-
-
-def client(app: FastAPI) -> httpx.AsyncClient:
-    # A failing handler answers 500 as in production, rather than raising into the test.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://hub.test")
-
-
-def mounted(adapters: MetaAdapter | list[MetaAdapter], handle: Handle, seen: Seen) -> FastAPI:
-    app = FastAPI()
-    app.include_router(meta_router(adapters, handle, seen))
-    return app
 
 
 @pytest.fixture
 async def hub(
     messenger: MessengerAdapter, instagram: InstagramAdapter, desk: Desk
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with client(mounted([messenger, instagram], desk.handle, desk.seen)) as hub:
+    async with webhook_client(meta_router([messenger, instagram], desk.handle, desk.seen)) as hub:
         yield hub
 
 
@@ -99,7 +86,7 @@ async def test_a_handshake_without_our_token_is_forbidden(
 
 async def test_without_a_verify_token_no_handshake_succeeds(desk: Desk) -> None:
     adapter = messenger_adapter(PAGE_TOKEN, APP_SECRET, "")  # an empty setting is none
-    async with client(mounted(adapter, desk.handle, desk.seen)) as hub:
+    async with webhook_client(meta_router(adapter, desk.handle, desk.seen)) as hub:
         for token in ("", "None", VERIFY_TOKEN):
             assert (await hub.get(URL, params=handshake(token))).status_code == 403
 
@@ -154,23 +141,7 @@ async def test_a_body_changed_after_signing_is_refused(hub: httpx.AsyncClient, d
 async def test_an_oversize_body_is_refused_before_it_is_read(
     hub: httpx.AsyncClient, desk: Desk
 ) -> None:
-    big = b'{"object": "page", "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    response = await hub.post(URL, content=big, headers=signed(big))
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "payload_too_large"
-
-    # Streamed without a length: reading stops soon after the limit, not at the end.
-    chunk, read = b"x" * 65536, 0
-
-    async def endless() -> AsyncIterator[bytes]:
-        nonlocal read
-        for _ in range(200):  # 13 MB if read to the end
-            read += 1
-            yield chunk
-
-    response = await hub.post(URL, content=endless(), headers=signed(b""))
-    assert response.status_code == 413
-    assert read <= MAX_BODY_BYTES // len(chunk) + 2
+    await assert_oversize_refused(hub, URL, b'{"object": "page", ', signed)
     assert desk.handled == []
 
 
@@ -209,7 +180,7 @@ async def test_unsupported_notifications_are_answered_and_dropped(
 async def test_a_channel_not_mounted_is_answered_and_dropped(
     messenger: MessengerAdapter, desk: Desk
 ) -> None:
-    async with client(mounted(messenger, desk.handle, desk.seen)) as hub:
+    async with webhook_client(meta_router(messenger, desk.handle, desk.seen)) as hub:
         assert (await post(hub, text_notification("instagram", 6, "hola"))).status_code == 200
         assert (await post(hub, text_notification("messenger", 6, "hola"))).status_code == 200
     assert [i.message.channel for i in desk.handled] == ["messenger"]
@@ -229,7 +200,7 @@ async def test_a_failing_handler_is_a_500_and_the_resend_is_handled_once(
             failed = desk.fail_next_handle = True
         await desk.handle(item)
 
-    async with client(mounted(messenger, handle, desk.seen)) as hub:
+    async with webhook_client(meta_router(messenger, handle, desk.seen)) as hub:
         assert (await post(hub, data)).status_code == 500  # Meta sends it again, whole
         assert (await post(hub, data)).status_code == 200
     assert desk.texts() == ["uno", "dos"]

@@ -9,9 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from channels.base.webhook import MAX_BODY_BYTES
 from channels.slack.adapter import SlackAdapter
 from channels.slack.webhook import EVENTS_PATH, INTERACTIONS_PATH, slack_router
 from tests.fakes.desk import Desk
@@ -31,17 +29,14 @@ from tests.fakes.slack_api import (
     unsupported_events,
     url_verification,
 )
+from tests.unit.channels.webhooks import assert_oversize_refused, webhook_client
 
 FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
 async def hub(adapter: SlackAdapter, desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(slack_router(adapter, desk.handle, desk.seen))
-    # A failing handler answers 500 as in production, rather than raising into the test.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with webhook_client(slack_router(adapter, desk.handle, desk.seen)) as client:
         yield client
 
 
@@ -113,23 +108,7 @@ async def test_the_url_check_is_answered_only_when_signed(hub: httpx.AsyncClient
 async def test_an_oversize_body_is_refused_before_it_is_read(
     hub: httpx.AsyncClient, desk: Desk, path: str
 ) -> None:
-    big = b'{"type": "event_callback", "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    response = await hub.post(path, content=big, headers=sign(big))
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "payload_too_large"
-
-    # Streamed without a length: reading stops soon after the limit, not at the end.
-    chunk, read = b"x" * 65536, 0
-
-    async def endless() -> AsyncIterator[bytes]:
-        nonlocal read
-        for _ in range(200):  # 13 MB if read to the end
-            read += 1
-            yield chunk
-
-    response = await hub.post(path, content=endless(), headers=sign(b""))
-    assert response.status_code == 413
-    assert read <= MAX_BODY_BYTES // len(chunk) + 2
+    await assert_oversize_refused(hub, path, b'{"type": "event_callback", ', sign)
     assert desk.handled == []
 
 

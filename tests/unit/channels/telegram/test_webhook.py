@@ -9,9 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from channels.base.webhook import MAX_BODY_BYTES
 from channels.telegram.adapter import TelegramAdapter
 from channels.telegram.webhook import telegram_router
 from tests.fakes.desk import Desk
@@ -23,17 +21,14 @@ from tests.fakes.telegram_api import (
     unsupported_updates,
     webhook_headers,
 )
+from tests.unit.channels.webhooks import assert_oversize_refused, webhook_client
 
 URL = "/webhooks/telegram"
 
 
 @pytest.fixture
 async def hub(adapter: TelegramAdapter, desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(telegram_router(adapter, desk.handle, desk.seen))
-    # A failing handler answers 500 as in production, rather than raising into the test.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with webhook_client(telegram_router(adapter, desk.handle, desk.seen)) as client:
         yield client
 
 
@@ -71,23 +66,7 @@ async def test_a_missing_secret_is_refused(hub: httpx.AsyncClient, desk: Desk) -
 async def test_an_oversize_body_is_refused_before_it_is_read(
     hub: httpx.AsyncClient, desk: Desk
 ) -> None:
-    big = b'{"update_id": 13, "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    response = await hub.post(URL, content=big, headers=webhook_headers())
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "payload_too_large"
-
-    # Streamed without a length: reading stops soon after the limit, not at the end.
-    chunk, read = b"x" * 65536, 0
-
-    async def endless() -> AsyncIterator[bytes]:
-        nonlocal read
-        for _ in range(200):  # 13 MB if read to the end
-            read += 1
-            yield chunk
-
-    response = await hub.post(URL, content=endless(), headers=webhook_headers())
-    assert response.status_code == 413
-    assert read <= MAX_BODY_BYTES // len(chunk) + 2
+    await assert_oversize_refused(hub, URL, b'{"update_id": 13, ', lambda _: webhook_headers())
     assert desk.handled == []
 
 

@@ -9,9 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from channels.base.webhook import MAX_BODY_BYTES
 from channels.twitter.adapter import TwitterAdapter
 from channels.twitter.webhook import twitter_router
 from tests.fakes.desk import Desk
@@ -25,17 +23,14 @@ from tests.fakes.x_api import (
     webhook_body,
     webhook_headers,
 )
+from tests.unit.channels.webhooks import assert_oversize_refused, webhook_client
 
 URL = "/webhooks/twitter"
 
 
 @pytest.fixture
 async def hub(adapter: TwitterAdapter, desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(twitter_router(adapter, desk.handle, desk.seen))
-    # A failing handler answers 500 as in production, rather than raising into the test.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with webhook_client(twitter_router(adapter, desk.handle, desk.seen)) as client:
         yield client
 
 
@@ -103,23 +98,7 @@ async def test_a_signed_body_changed_on_the_way_is_refused(
 async def test_an_oversize_body_is_refused_before_it_is_read(
     hub: httpx.AsyncClient, desk: Desk
 ) -> None:
-    big = b'{"for_user_id": "1", "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    response = await hub.post(URL, content=big, headers=webhook_headers(big))
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "payload_too_large"
-
-    # Streamed without a length: reading stops soon after the limit, not at the end.
-    chunk, read = b"x" * 65536, 0
-
-    async def endless() -> AsyncIterator[bytes]:
-        nonlocal read
-        for _ in range(200):  # 13 MB if read to the end
-            read += 1
-            yield chunk
-
-    response = await hub.post(URL, content=endless(), headers=webhook_headers(b""))
-    assert response.status_code == 413
-    assert read <= MAX_BODY_BYTES // len(chunk) + 2
+    await assert_oversize_refused(hub, URL, b'{"for_user_id": "1", ', webhook_headers)
     assert desk.handled == []
 
 
