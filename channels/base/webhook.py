@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Mapping
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
+from channels.base.adapter import ChannelAdapter, Handle, Seen
 from channels.base.errors import BadPayload, BadSignature, ChannelError, PayloadTooLarge
 
 MAX_BODY_BYTES = 1024 * 1024  # far above any platform's update; stops memory exhaustion
@@ -44,3 +46,17 @@ def error_response(error: ChannelError) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": error.code, "message": error.message}}, status_code=status
     )
+
+
+async def receive(
+    request: Request, adapter: ChannelAdapter[Any], handle: Handle, seen: Seen
+) -> Response:
+    """A platform's POST: the body verified, then parsed, then each new delivery to `handle`;
+    refusals in the desk's error shape, 200 once handled (a failing `handle` is a 500, and the
+    platform sends the delivery again)."""
+    try:
+        items = adapter.parse(await verified_body(request, adapter.verify))
+    except ChannelError as exc:
+        return error_response(exc)
+    await adapter.dispatch(items, handle, seen)
+    return Response(status_code=200)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from channels.base.adapter import Handle, Seen
-from channels.base.errors import ChannelError
-from channels.base.webhook import error_response, verified_body
+from channels.base.webhook import receive
 from channels.telegram.adapter import TelegramAdapter
 
 PATH = "/webhooks/telegram"
@@ -25,12 +24,6 @@ def telegram_router(adapter: TelegramAdapter, handle: Handle, seen: Seen) -> API
 
     @router.post(PATH, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
-        try:
-            body = await verified_body(request, adapter.verify)
-            items = adapter.parse(body)
-        except ChannelError as exc:
-            return error_response(exc)
-        await adapter.dispatch(items, handle, seen)
-        return Response(status_code=200)
+        return await receive(request, adapter, handle, seen)
 
     return router

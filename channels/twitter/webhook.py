@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
 from channels.base.adapter import Handle, Seen
-from channels.base.errors import BadPayload, ChannelError
-from channels.base.webhook import error_response, verified_body
+from channels.base.errors import BadPayload
+from channels.base.webhook import error_response, receive
 from channels.twitter.adapter import TwitterAdapter
 
 PATH = "/webhooks/twitter"
@@ -35,12 +35,6 @@ def twitter_router(adapter: TwitterAdapter, handle: Handle, seen: Seen) -> APIRo
 
     @router.post(PATH, include_in_schema=False)
     async def twitter_webhook(request: Request) -> Response:
-        try:
-            body = await verified_body(request, adapter.verify)
-            items = adapter.parse(body)
-        except ChannelError as exc:
-            return error_response(exc)
-        await adapter.dispatch(items, handle, seen)
-        return Response(status_code=200)
+        return await receive(request, adapter, handle, seen)
 
     return router
