@@ -73,7 +73,7 @@ eval-routing: env $(MODEL) kb  ## first decision per case: CASES=cases.jsonl OUT
 	@mkdir -p "$(OUT)"
 	@started=$$(date +%s.%N); \
 	PYTHONPATH=. $(VENV_RASA)/bin/python -m rasa_addons.parse $(MODEL) "$(CASES)" "$(OUT)/nlu.jsonl" && \
-	$(PY) -m bot.eval_routing --cases "$(CASES)" --nlu "$(OUT)/nlu.jsonl" --out "$(OUT)" --started $$started
+	$(PY) -m bench.eval_routing --cases "$(CASES)" --nlu "$(OUT)/nlu.jsonl" --out "$(OUT)" --started $$started
 
 bench-kb: kb  ## latency at 1 and 8 callers, build time, 10^5/10^6-chunk scale runs
 	$(PY) -m bench.kb

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import verification
-from bot.lang import DEFAULT
+from bot.language.detect import DEFAULT
 from bot.triage import policy
 from bot.triage.routing import has_cue
 from bot.verification.service import Outcome

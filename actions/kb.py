@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.kb import service
 from bot.kb.retriever import Decision, Hit
-from bot.lang import DEFAULT
+from bot.language.detect import DEFAULT
 from bot.settings import load_settings
 
 

@@ -1,4 +1,4 @@
-"""Routing each customer message: `bot.decision` decides, these actions say it."""
+"""Routing each customer message: `bot.conversations.decision` decides, these actions say it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.handoff import SKIPPED
 from actions.kb import offer_articles, say_article
-from bot.decision import Kind, decide
+from bot.conversations.decision import Kind, decide
 from bot.kb import service
-from bot.lang import DEFAULT
+from bot.language.detect import DEFAULT
 from bot.triage import policy
 from bot.triage.policy import TOPIC_LABELS
 from bot.triage.routing import HANDOFF_KEY, RoutingDecision, route, topic_of

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.lang import DEFAULT
+from bot.language.detect import DEFAULT
 
 
 class ValidateSlotMappings(ValidationAction):  # type: ignore[misc]

@@ -23,12 +23,12 @@ import uvicorn
 from fastapi import FastAPI
 from tqdm import tqdm
 
-from bot.app import create_app
 from bot.db import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.launcher import free_port
+from bot.http.app import create_app
+from bot.runtime.demo import seed_demo
+from bot.runtime.launcher import free_port
 from bot.settings import Settings
-from bot.tickets.demo import seed_demo
 from bot.triage.routing import route
 from channels.base import InboundMessage
 

@@ -63,7 +63,7 @@ class SmtpSink:
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
     """An SMTP server for one test."""
-    from bot.launcher import free_port
+    from bot.runtime.launcher import free_port
 
     sink = SmtpSink(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)

@@ -1,1 +1,2 @@
-"""The agent console: sign-in, the live queue, the conversation view and the supervisor view."""
+"""The agent console's pages: sign-in, the live queue, the conversation view, the supervisor
+view, and the live feed that keeps them current."""

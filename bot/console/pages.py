@@ -19,12 +19,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from bot.console.auth import ConsoleUser, LoginThrottle, Permission
-from bot.console.guard import COOKIE, accounts, check_csrf, require, signed_in
 from bot.console.live import LiveFeed
 from bot.errors import PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized
-from bot.lang import SUPPORTED
-from bot.tickets.service import LIVE_CHANNELS
+from bot.language.detect import SUPPORTED
+from bot.staff.accounts import ConsoleUser, Permission
+from bot.staff.guard import COOKIE, accounts, check_csrf, require, signed_in
+from bot.staff.throttle import LoginThrottle
+from bot.tickets.base import LIVE_CHANNELS
 from bot.triage import policy
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from bot.kb.articles import Article
-from bot.text import fold
+from bot.language.fold import fold
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from functools import cache
 
 import snowballstemmer
 
-from bot.text import fold
+from bot.language.fold import fold
 
 _STEMMERS = {"en": "english", "es": "spanish", "fr": "french"}
 _TOKEN = re.compile(r"[^\W_]+")

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify.mail import Mailer
 from bot.settings import Settings
-
-
-class AlertSender(Protocol):
-    """Sends one alert; raises when the destination did not take it."""
-
-    async def send(self, subject: str, text: str) -> None: ...
+from bot.tickets.monitor import AlertSender
 
 
 class SlackAlerts:

@@ -1,1 +1,2 @@
-"""Tickets: customers, the handoff that opens a ticket, agent operations and the SLA monitor."""
+"""Tickets: the handoff that opens one, what agents read and do with it, customers, canned
+responses and the SLA monitor."""

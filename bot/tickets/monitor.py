@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
@@ -14,13 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.models import ACTIVE_STATUSES, Alert, Ticket, TicketEvent, TicketStatus, utcnow
-from bot.notify.alerts import AlertSender
 from bot.tickets.acks import format_due
-from bot.tickets.service import Clock
+from bot.tickets.base import Clock
 from bot.triage import policy
 
 log = logging.getLogger(__name__)
 BATCH = 100  # tickets per round: a backlog is worked off over several rounds, not one query
+
+
+class AlertSender(Protocol):
+    """Sends one alert; raises when the destination did not take it."""
+
+    async def send(self, subject: str, text: str) -> None: ...
 
 
 def _alert_text(ticket: Ticket, kind: str) -> str:

@@ -1,1 +1,1 @@
-"""Triage: the support policy as data, and (later) the SLA clock."""
+"""Triage: the support policy as data, the routing decision and the SLA clock."""

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from bot.text import fold
+from bot.language.fold import fold
 from bot.triage.policy import (
     APPEAL_CUES,
     APPEAL_TOPICS,

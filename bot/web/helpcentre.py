@@ -16,7 +16,7 @@ from bot.errors import NotFound
 from bot.kb import service as kb
 from bot.kb.articles import Article, load_articles
 from bot.kb.paths import ARTICLES_DIR
-from bot.lang import SUPPORTED
+from bot.language.detect import SUPPORTED
 from bot.triage import policy
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

@@ -1,1 +1,2 @@
-"""Inbound e-mail: raw RFC 5322 bytes parsed into what the desk needs, with no I/O."""
+"""The e-mail channel: raw RFC 5322 bytes parsed into what the desk needs, replies composed, and
+the SMTP receiver and IMAP poller that bring mail in."""

@@ -19,7 +19,7 @@ import yaml
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from bot.settings import PROJECT_ROOT
 from tests.conftest import SmtpSink
 

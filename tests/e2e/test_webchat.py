@@ -12,7 +12,7 @@ import httpx
 import pytest
 import socketio
 
-from bot.identity import sign
+from bot.security.identity import sign
 from tests.e2e.conftest import AGENT_TOKEN, SECRET_KEY, RunningDesk, greeting
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app import create_app
 from bot.db import create_engine
 from bot.db.migrate import upgrade
+from bot.http.app import create_app
 from bot.settings import Settings
 
 

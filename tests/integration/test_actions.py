@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from bot.settings import PROJECT_ROOT
 
 

@@ -8,11 +8,11 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
 from bot.db.models import TicketStatus
+from bot.runtime.demo import seed_demo
 from bot.settings import Settings
-from bot.store import ConversationStore
-from bot.tickets.demo import seed_demo
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage

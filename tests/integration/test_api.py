@@ -6,10 +6,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
 from bot.db.models import MessageStatus, utcnow
-from bot.store import ConversationStore
-from bot.tickets.demo import seed_demo
+from bot.runtime.demo import seed_demo
 from bot.triage import sla
 from bot.triage.routing import route
 from channels.base import InboundMessage

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.console.auth import Accounts, Role
 from bot.db import create_engine, session_factory
 from bot.settings import PROJECT_ROOT
+from bot.staff.accounts import Accounts, Role
 
 
 def _user(db: Path, *args: str, password: str) -> subprocess.CompletedProcess[str]:

@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bot.console.live import LiveFeed
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
+from bot.runtime.demo import seed_demo
 from bot.settings import Settings
-from bot.store import ConversationStore
-from bot.tickets.demo import seed_demo
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage

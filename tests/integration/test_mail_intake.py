@@ -12,13 +12,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from bot.conversations.mail import MailIntake
+from bot.conversations.outbox import Outbox
 from bot.db import session_factory
 from bot.db.models import Message, OutboxItem, TicketStatus
-from bot.launcher import free_port
-from bot.mail_intake import MailIntake
 from bot.notify.mail import Mailer
-from bot.outbox import Outbox
-from bot.tickets.demo import seed_demo
+from bot.runtime.demo import seed_demo
+from bot.runtime.launcher import free_port
 from bot.tickets.service import TicketService
 from bot.triage import policy
 from channels.email.receiver import Receiver, serve

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bot.conversations.messaging import GREET, Messaging, decode, encode
+from bot.conversations.outbox import Outbox
 from bot.db import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.errors import AssistantUnavailable
-from bot.messaging import GREET, Messaging, decode, encode
-from bot.outbox import Outbox
 from channels.base import Button, InboundMessage, OutboundMessage
 from channels.base.adapter import Inbound
 

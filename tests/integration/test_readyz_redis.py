@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from bot.app import create_app
+from bot.http.app import create_app
 from bot.settings import Settings
 
 

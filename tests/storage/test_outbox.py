@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.conversations.outbox import MAX_ATTEMPTS, Outbox, backoff
 from bot.db import session_factory
 from bot.db.models import Conversation, Direction, Message, MessageStatus, OutboxItem
-from bot.outbox import MAX_ATTEMPTS, Outbox, backoff
 from channels.base.errors import PlatformError
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -16,15 +16,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.conversations.delivery import Deliveries
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
 from bot.db.models import Alert, Ticket, TicketStatus
-from bot.delivery import Deliveries
-from bot.launcher import free_port
 from bot.notify.alerts import EmailAlerts, SlackAlerts, alert_senders
 from bot.notify.mail import Mailer
+from bot.runtime.demo import seed_demo
+from bot.runtime.launcher import free_port
 from bot.settings import Settings
-from bot.store import ConversationStore
-from bot.tickets.demo import seed_demo
 from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
 from bot.triage.routing import route

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
 from bot.db.models import Conversation, Direction, MessageStatus
-from bot.store import ConversationStore
 from channels.base import Button, InboundMessage, OutboundMessage
 
 

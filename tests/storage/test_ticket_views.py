@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.conversations.delivery import Deliveries
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
 from bot.db.models import ConversationState, TicketStatus
-from bot.delivery import Deliveries
 from bot.errors import Conflict, Forbidden
-from bot.store import ConversationStore
-from bot.tickets.demo import seed_demo
-from bot.tickets.service import Filters, TicketService
+from bot.runtime.demo import seed_demo
+from bot.tickets.service import TicketService
+from bot.tickets.views import Filters
 from channels.base import OutboundMessage
 from tests.storage.test_tickets import WEDNESDAY_10, Clock, Desk
 

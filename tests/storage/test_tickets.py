@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.conversations.delivery import Deliveries
+from bot.conversations.store import ConversationStore
 from bot.db import session_factory
 from bot.db.models import Conversation, ConversationState, Message, Ticket, TicketStatus
-from bot.delivery import Deliveries
 from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField, NotFound
-from bot.store import ConversationStore
-from bot.tickets.demo import seed_demo
-from bot.tickets.service import TicketService, ticket_id_of, ticket_number
+from bot.runtime.demo import seed_demo
+from bot.tickets.base import ticket_id_of, ticket_number
+from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
 

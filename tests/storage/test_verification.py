@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import session_factory
 from bot.notify.mail import Mailer
-from bot.tickets.demo import seed_demo
+from bot.runtime.demo import seed_demo
 from bot.verification.codes import totp
 from bot.verification.service import Outcome, VerificationService
 from tests.conftest import SmtpSink

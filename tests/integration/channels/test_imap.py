@@ -23,8 +23,8 @@ import pytest
 from fastapi import FastAPI
 
 from bot.db import session_factory
-from bot.launcher import free_port
-from bot.tickets.demo import seed_demo
+from bot.runtime.demo import seed_demo
+from bot.runtime.launcher import free_port
 from channels.email.imap import Fetched, ImapConfig, ImapError, fetch_unseen, mark_seen, poll
 
 HOST = "127.0.0.1"

@@ -14,13 +14,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.app import create_app
 from bot.db import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Conversation, Customer, Message, OutboxItem
+from bot.http.app import create_app
+from bot.runtime.demo import seed_demo
 from bot.settings import Settings
 from bot.tickets import acks
-from bot.tickets.demo import seed_demo
 from bot.triage.routing import route
 from tests.fakes.telegram_api import (
     CUSTOMER,

@@ -12,7 +12,7 @@ import socketio
 import uvicorn
 from fastapi import FastAPI
 
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from channels.base import InboundMessage, OutboundMessage
 from channels.webchat.server import WebchatServer
 from tests.conftest import REDIS_URL

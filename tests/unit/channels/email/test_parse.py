@@ -9,18 +9,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from channels.email.parse import (
-    IMAGE_TYPES,
-    MAX_ATTACHMENT_BYTES,
-    MAX_EMAIL_BYTES,
-    Attachment,
-    BadEmail,
-    ParsedEmail,
-    TooLarge,
-    html_to_text,
-    parse_email,
-    strip_quoted,
-)
+from channels.email.html_text import html_to_text
+from channels.email.mime import IMAGE_TYPES, MAX_ATTACHMENT_BYTES, Attachment
+from channels.email.parse import MAX_EMAIL_BYTES, BadEmail, ParsedEmail, TooLarge, parse_email
+from channels.email.quoting import strip_quoted
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64)

