@@ -306,3 +306,19 @@ class OutboxItem(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who read or changed what, outside one ticket's own log: sign-ins, role changes, views of
+    sensitive tickets, privacy exports and deletions. Kept for admins; never holds secrets."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64))  # a staff id, or customer/system
+    action: Mapped[str] = mapped_column(String(48))
+    subject: Mapped[str] = mapped_column(String(128), default="")  # what it was done to
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))  # the caller's address, if any
+    at: Mapped[datetime] = mapped_column(default=utcnow)
