@@ -11,7 +11,8 @@ router = APIRouter(tags=["privacy"])
 FILENAME = "imageko-support-data.zip"
 
 
-@router.get("/privacy/exports/{token}", response_class=FileResponse)
+# `:path`: whatever follows the prefix is looked up, so every wrong link gets the same 404.
+@router.get("/privacy/exports/{token:path}", response_class=FileResponse)
 async def download(token: str, request: Request) -> FileResponse:
     """Whoever holds the mailed link: the token is the credential (compared by its hash).
     Until the link expires the ZIP is served as a download that nothing may cache; an
