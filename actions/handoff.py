@@ -1,7 +1,8 @@
 """Before people take over: prove account ownership and collect what the team needs.
 
 `action_handoff_next` decides the next step from the policy (bot.triage.policy): the
-verification form for sensitive topics, the details form of the topic, then the hand-off.
+verification form for sensitive topics, the details form of the topic, then the hand-off
+(a verified `data_privacy` request is carried out by actions/privacy.py instead).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class ActionHandoffNext(Action):  # type: ignore[misc]
         if topic in policy.VERIFY_TOPICS and tracker.get_slot("verified") is None:
             method = "app" if topic in policy.NO_EMAIL_CODE_TOPICS else "email"
             return [SlotSet("verify_method", method), FollowupAction("verify_form")]
+        if topic == "data_privacy" and tracker.get_slot("verified"):
+            return [FollowupAction("privacy_form")]  # export or erasure, actions/privacy.py
         form = DETAIL_FORMS.get(topic)
         needed = policy.HANDOFF_DETAILS.get(topic, ())
         if form and any(tracker.get_slot(slot) is None for slot in needed):

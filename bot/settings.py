@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         default=None, description="Bearer token of the agent API; unset: the API refuses all."
     )
     sla_check_interval_s: float = Field(default=60.0, gt=0)
+    privacy_export_ttl_h: int = Field(
+        default=48, gt=0, le=720, description="How long a mailed data-export link works."
+    )
+    privacy_purge_interval_s: float = Field(
+        default=600.0, gt=0, description="How often expired data-export archives are deleted."
+    )
     alert_slack_channel: str = ""
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"

@@ -43,6 +43,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # An erased customer's words must not linger in freed pages (most builds, not all, do it).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -322,3 +322,39 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     address: Mapped[str | None] = mapped_column(String(64))  # the caller's address, if any
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacyKind(enum.StrEnum):
+    """What a customer asked of their data (policy §8)."""
+
+    EXPORT = "export"
+    ERASE = "erase"
+
+
+class PrivacyStatus(enum.StrEnum):
+    """Where a privacy request is: an export's link open or expired; done; failed."""
+
+    READY = "ready"  # an export whose download link is open
+    EXPIRED = "expired"  # its link is past, its archive deleted
+    DONE = "done"  # an erasure, or an export written straight to an admin's file
+    FAILED = "failed"  # the link could not be mailed; the archive is deleted
+
+
+class PrivacyRequest(Base):
+    """A data export or erasure, asked by the verified customer or run by an admin. The
+    token is kept only as its SHA-256; the archive lives under VAR_DIR until its expiry."""
+
+    __tablename__ = "privacy_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[PrivacyKind] = mapped_column(Enum(PrivacyKind, native_enum=False, length=16))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    account_hash: Mapped[str] = mapped_column(String(64))  # what is left after an erasure
+    requested_by: Mapped[str] = mapped_column(String(64))  # "customer", or an admin's id
+    status: Mapped[PrivacyStatus] = mapped_column(Enum(PrivacyStatus, native_enum=False, length=16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column()
+    archive_path: Mapped[str | None] = mapped_column(String(512))
+    downloads: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.console import pages as console
-from bot.http import agents, conversations, health, uploads, wiring
+from bot.http import agents, conversations, health, privacy, uploads, wiring
 from bot.http.errors import install_error_handlers
 from bot.http.platforms import configured
 from bot.rasa import actions
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(uploads.router)
+    app.include_router(privacy.router)
     app.include_router(agents.router)
     app.include_router(actions.router)
     app.include_router(helpcentre.router)

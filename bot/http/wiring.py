@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from bot import verification
+from bot import privacy, verification
 from bot.console.live import LiveFeed
 from bot.conversations.delivery import Deliveries
 from bot.conversations.mail import MailIntake
@@ -83,6 +83,8 @@ async def lifespan(
     monitor = SlaMonitor(sessions, alert_senders(settings))
     mailer = Mailer.from_settings(settings)
     verification.configure(VerificationService(sessions, mailer.send, settings.signing_key()))
+    app.state.privacy = privacy.build(settings, sessions)
+    privacy.configure(app.state.privacy)
     transports = {name: Messaging.transport(p.adapter) for name, p in platforms.items()}
     outbox = Outbox(sessions, {"email": mailer.send_raw, **transports})
     messaging = Messaging(route, outbox, redis)
@@ -112,6 +114,7 @@ async def lifespan(
     tasks = [
         asyncio.create_task(monitor.run_forever(settings.sla_check_interval_s)),
         asyncio.create_task(outbox.run_forever(settings.outbox_interval_s)),
+        asyncio.create_task(app.state.privacy.run_forever(settings.privacy_purge_interval_s)),
     ]
     if settings.imap_host:
         tasks.append(asyncio.create_task(poll_imap(imap_config(settings), intake, settings)))
@@ -124,6 +127,7 @@ async def lifespan(
         if smtp is not None:
             smtp.close()
         verification.configure(None)
+        privacy.configure(None)
         stop_polling.set()
         for task in tasks:
             task.cancel()

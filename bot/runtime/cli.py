@@ -1,4 +1,4 @@
-"""Command line of the desk: `python -m bot run | hub | migrate | user`."""
+"""Command line of the desk: `python -m bot run | hub | migrate | user | privacy`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 
 from bot.settings import load_settings
 
@@ -58,6 +59,52 @@ def _password(from_stdin: bool) -> str:
     return first
 
 
+def _privacy_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    privacy = commands.add_parser("privacy", help="a customer's data export or erasure (§8)")
+    kinds = privacy.add_subparsers(dest="privacy_command", required=True)
+    export = kinds.add_parser("export", help="a ZIP of what the desk holds about a customer")
+    erase = kinds.add_parser("erase", help="anonymise their conversations, delete their record")
+    for kind in (export, erase):
+        kind.add_argument("--account", required=True, help="the customer's account id")
+        kind.add_argument("--by", required=True, help="your admin id, for the audit log")
+    delivery = export.add_mutually_exclusive_group(required=True)
+    delivery.add_argument(
+        "--email-link", action="store_true", help="mail a download link to the address on file"
+    )
+    delivery.add_argument("--out", type=Path, help="write the ZIP to this file")
+    erase.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+
+
+async def _privacy(args: argparse.Namespace) -> str:
+    """Run one privacy request for an admin; what to print."""
+    from bot import privacy
+    from bot.db import create_engine, session_factory
+    from bot.db.models import Agent
+    from bot.errors import Forbidden
+    from bot.staff.accounts import Role
+
+    settings = load_settings()
+    engine = create_engine(settings.effective_database_url)
+    try:
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            operator = await session.get(Agent, args.by)
+        if operator is None or operator.role != Role.ADMIN.value:
+            raise Forbidden(f"{args.by!r} is not an admin of this desk", code="not_an_admin")
+        service = privacy.build(settings, sessions)
+        customer = await service.customer_id(args.account)
+        if args.privacy_command == "erase":
+            counts = await service.erase(customer, args.by)
+            return f"erased {args.account}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        if args.out is not None:
+            counts = await service.export_to_file(customer, args.by, args.out)
+            return f"wrote {args.out}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        mailed = await service.export_by_email(customer, args.by)
+        return f"mailed a download link to the address on file, valid for {mailed.hours} h"
+    finally:
+        await engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -78,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--email")
     user.add_argument("--password-stdin", action="store_true", help="read the password on stdin")
     user.add_argument("--reset-password", action="store_true", help="only set a new password")
+    _privacy_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -97,6 +145,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc.message}", file=sys.stderr)
             return 2
         print(f"{'password reset for' if args.reset_password else 'added'} {args.id}")
+        return 0
+
+    if args.command == "privacy":
+        from bot.errors import DeskError
+
+        if args.privacy_command == "erase" and not args.yes:
+            print("error: an erasure cannot be undone: add --yes to go ahead", file=sys.stderr)
+            return 2
+        asyncio.run(_migrate(seed=False))
+        try:
+            print(asyncio.run(_privacy(args)))
+        except DeskError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
         return 0
 
     import uvicorn

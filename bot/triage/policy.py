@@ -277,6 +277,9 @@ VERIFY_TOPICS = frozenset(
 NO_EMAIL_CODE_TOPICS = frozenset({"lost_email_access"})
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_TRIES = 5
+# A data export or erasure must follow its proof of ownership closely: an old verification in
+# a shared browser does not hand someone the data.
+PRIVACY_VERIFIED_FOR = timedelta(minutes=30)
 # What the people taking a topic need to know, asked before the hand-off, in this order.
 HANDOFF_DETAILS: dict[str, tuple[str, ...]] = {
     "charged_twice": ("transaction_date", "last4"),
@@ -288,4 +291,16 @@ SKIP_CUES = {
     "en": r"skip|can'?t|cannot|don'?t have|no access|not possible",
     "es": r"saltar|omitir|no puedo|no tengo|sin acceso|imposible",
     "fr": r"passer|ignorer|je ne peux pas|impossible|pas acces|je n'ai pas|je n ai pas",
+}
+# After verification for `data_privacy`: what the customer wants of their data, in their words
+# (the buttons say it outright). Both or neither: a person takes it.
+PRIVACY_EXPORT_CUES = {
+    "en": r"export\w*|download\w*|copy|copies|send me my data",
+    "es": r"export\w*|descarg\w*|copia\w*",
+    "fr": r"export\w*|telecharg\w*|copie\w*",
+}
+PRIVACY_ERASE_CUES = {
+    "en": r"delet\w*|eras\w*|remov\w*|forget",
+    "es": r"borr\w*|elimin\w*|suprim\w*|olvid\w*",
+    "fr": r"supprim\w*|effac\w*|oubli\w*",
 }

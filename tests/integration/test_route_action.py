@@ -117,6 +117,9 @@ async def test_the_handoff_keeps_the_decision_and_the_details(client: httpx.Asyn
         ),
         ("copyright_report", {}, "copyright_form", None),
         ("human_request", {}, "action_handoff", None),
+        ("data_privacy", {}, "verify_form", "email"),
+        ("data_privacy", {"verified": True}, "privacy_form", None),  # export or erasure
+        ("data_privacy", {"verified": False}, "action_handoff", None),  # people verify
     ],
 )
 async def test_the_next_hand_off_step_follows_the_policy(

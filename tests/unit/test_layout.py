@@ -43,6 +43,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Slack is also the team's own notice board: the hand-off notices post through its adapter.
     "bot.notify": MESSAGES | {"bot.settings", "bot.tickets", "channels.slack"},
     "bot.verification": frozenset({"bot.db", "bot.notify", "bot.settings", "bot.triage"}),
+    # exports and erasures of a customer's data, audited in the staff's audit log
+    "bot.privacy": frozenset(
+        {"bot.db", "bot.errors", "bot.notify", "bot.settings", "bot.staff", "bot.triage"}
+    ),
     # the message path, and the surfaces on it
     "bot.conversations": MESSAGES
     | {
@@ -65,8 +69,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "actions": frozenset(
         {
             "bot.conversations",
+            "bot.errors",
             "bot.kb",
             "bot.language",
+            "bot.privacy",
             "bot.settings",
             "bot.triage",
             "bot.verification",
@@ -82,6 +88,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "bot.kb",
             "bot.language",
             "bot.notify",
+            "bot.privacy",
             "bot.rasa",
             "bot.security",
             "bot.settings",
@@ -100,7 +107,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     # starting processes: the app only by name (uvicorn's "bot.http.app:create_app")
-    "bot.runtime": frozenset({"bot.db", "bot.errors", "bot.settings", "bot.staff"}),
+    "bot.runtime": frozenset({"bot.db", "bot.errors", "bot.privacy", "bot.settings", "bot.staff"}),
     "bot.__main__": frozenset({"bot.runtime"}),
     # measuring: may use anything, nothing uses it
     "bench": frozenset(
