@@ -54,7 +54,13 @@ async def lifespan(
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     sessions = session_factory(engine)
     store = ConversationStore(sessions)
-    rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
+    token = settings.rasa_auth_token
+    rasa = RasaClient(
+        settings.rasa_url,
+        http,
+        settings.rasa_timeout_s,
+        token.get_secret_value() if token else None,
+    )
     deliveries = Deliveries()
     live = LiveFeed(redis) if redis is not None else None
     listeners: list[Publish] = [live.publish] if live else []

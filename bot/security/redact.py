@@ -277,28 +277,28 @@ _SECRET_KEY = re.compile(
 )
 
 
-def redact_data(value: Any) -> Any:
+def redact_data(value: Any, *, code_expected: bool = False) -> Any:
     """A JSON-like value (metadata, event payloads) with every string redacted, keys too, and
     the whole value of a secret-named key (`password`, `api_key`, `access_token`…) masked."""
     if isinstance(value, str):
-        return redact(value)
+        return redact(value, code_expected=code_expected)
     if isinstance(value, Mapping):
         return {
             (redact(key) if isinstance(key, str) else key): (
-                _masked(key, item)
+                _masked(key, item, code_expected)
                 if isinstance(key, str) and _SECRET_KEY.match(key)
-                else redact_data(item)
+                else redact_data(item, code_expected=code_expected)
             )
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [redact_data(item) for item in value]
+        return [redact_data(item, code_expected=code_expected) for item in value]
     return value
 
 
-def _masked(key: str, value: Any) -> Any:
+def _masked(key: str, value: Any, code_expected: bool) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str | int | float):
         return PASSWORD if re.search(r"(?i)pass|pwd", key) else SECRET
-    return redact_data(value)
+    return redact_data(value, code_expected=code_expected)
