@@ -22,8 +22,8 @@ GUARDED = frozenset({"/webhook", "/actions"})
 class ActionSecretGuard:
     """The rasa_sdk plugin: a request middleware on the action server's app."""
 
-    @hookimpl  # type: ignore[misc]
-    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+    @hookimpl
+    def attach_sanic_app_extensions(self, app: Sanic[Any, Any]) -> None:
         secret = load_settings().action_secret
         expected = secret.get_secret_value() if secret else None
 

@@ -83,7 +83,7 @@ class Handoffs(TicketBase):
                 | ({"reopened"} if reopened else set())
             )
             ticket.summary = str(routing.get("summary") or "")
-            ticket.routing = routing
+            ticket.routing = dict(routing)
             ticket.status, ticket.assignee_id = TicketStatus.NEW, None
             ticket.due_at, ticket.breach_at = due.first_response_due, due.breach_at
             ticket.resolution_due_at = due.resolution_due

@@ -73,9 +73,9 @@ asyncio.run(main())
 
 def _run_in_rasa() -> dict[str, object]:
     redis = urlsplit(REDIS_URL)
+    where = [redis.hostname or "127.0.0.1", str(redis.port or 6379), redis.path.lstrip("/") or "0"]
     done = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT, redis.hostname or "127.0.0.1", str(redis.port or 6379)]
-        + [redis.path.lstrip("/") or "0", CARD, PASSWORD, CODE, KEY],
+        [str(RASA_PYTHON), "-c", SCRIPT, *where, CARD, PASSWORD, CODE, KEY],
         cwd=PROJECT_ROOT,
         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
         capture_output=True,
