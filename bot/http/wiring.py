@@ -110,6 +110,8 @@ async def lifespan(
         deliveries.register(name, partial(messaging.deliver, name))
     app.state.mail_intake = intake
     app.state.action_executor = actions.create_executor()
+    if settings.action_secret is None:  # fail closed, and say so: the bot's actions stop
+        log.warning("ACTION_SECRET is not set: the action endpoint refuses every call")
     await asyncio.to_thread(warm_up_language)
     try:
         await asyncio.to_thread(kb.warm_up)

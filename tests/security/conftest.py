@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import RunningDesk, browser, desk, desk_env, mail
+from tests.e2e.conftest import RunningDesk, desk, desk_env, mail
 
-__all__ = ["browser", "desk", "desk_env", "mail", "rasa_url", "redis_url"]
+__all__ = ["desk", "desk_env", "mail", "rasa_url", "redis_url"]  # the e2e fixtures, shared
 
 
 def _banner(desk: RunningDesk, name: str, pattern: str) -> str:
