@@ -238,6 +238,8 @@ def _is_code(text: str, match: re.Match[str]) -> bool:
             or _OTHER_CODE_BEFORE.search(stretch)
         ):
             return True
+    if len(before) + len(after) > 80:  # the whole answer is a few words at most
+        return False
     rest = _WORDS.findall((before + " " + after).lower())
     return (
         len(rest) <= 4
