@@ -118,20 +118,21 @@ class MailIntake:
         lang = await asyncio.to_thread(detect, f"{parsed.subject}\n{text}", previous)
         customer = await self._customers.resolve(CHANNEL, {"email": parsed.sender})
         # What the desk keeps of a mail: its new text, these headers and the images, with
-        # secrets masked everywhere a customer typed (the subject, attachment names).
+        # secrets masked where a person typed (subject, attachment names); addresses and
+        # message ids stay exact, replies are threaded with them.
         metadata: dict[str, Any] = {
             "from": parsed.sender,
             "to": list(parsed.recipients),
-            "subject": parsed.subject,
+            "subject": redact(parsed.subject),
             "message_id": parsed.message_id,
             "references": list(parsed.references),
             "queue": queue_for(parsed.recipients),
             "automated": parsed.automated,
-            "attachments": self._save_attachments(parsed),
-            "dropped": list(parsed.dropped),
+            "attachments": redact_data(self._save_attachments(parsed)),
+            "dropped": redact_data(list(parsed.dropped)),
         }
         inbound = await self._store.record_inbound(
-            InboundMessage(conversation_id, CHANNEL, redact(text), lang, redact_data(metadata)),
+            InboundMessage(conversation_id, CHANNEL, redact(text), lang, metadata),
             lang,
             customer.id if customer else None,
             external_id=parsed.message_id,
