@@ -96,7 +96,8 @@ $(VENV_RASA)/.installed: requirements/rasa.lock scripts/find-python
 $(MINILM): bot/kb/onnx_export.py requirements/hub.lock | $(VENV)/.installed
 	$(PY) -m bot.kb.onnx_export models/minilm
 
-$(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) $(wildcard rasa_addons/*.py) | $(VENV_RASA)/.installed
+# The tracker store runs beside the model, not in it: changing it needs no retraining.
+$(MODEL): $(TRAINING) requirements/rasa.lock $(MINILM) $(filter-out rasa_addons/tracker_store.py,$(wildcard rasa_addons/*.py)) | $(VENV_RASA)/.installed
 	PYTHONPATH=. $(RASA) train --data nlu_data --config config.yml --domain domain.yml \
 		--out models --fixed-model-name imageko
 	touch $@

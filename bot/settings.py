@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="", description="Empty: the launcher starts an embedded server.")
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = Field(default=30.0, gt=0)
+    rasa_auth_token: SecretStr | None = Field(
+        default=None,
+        description="Rasa's --auth-token, sent by the hub on Rasa's HTTP API; `make run` "
+        "makes one per run when unset.",
+    )
+    action_secret: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Rasa sends to the action endpoint; unset: the endpoint "
+        "refuses every call (`make run` makes one per run).",
+    )
     hub_host: str = "127.0.0.1"
     hub_port: int = Field(default=8000, ge=0, le=65535)
     rasa_port: int = Field(default=5005, ge=0, le=65535)

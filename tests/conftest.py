@@ -19,6 +19,7 @@ from bot.settings import Settings
 # CI and every developer machine of this project run these two (see .ci/run).
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ACTION_SECRET = "test-action-secret"  # what Rasa would send to the hub's action endpoint
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def settings(tmp_path: Path) -> Settings:
         redis_url=REDIS_URL,
         rasa_url="http://127.0.0.1:9",  # discard port: nothing answers, like a Rasa that is down
         var_dir=tmp_path / "var",
+        action_secret=ACTION_SECRET,
     )
 
 

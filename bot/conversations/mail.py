@@ -37,7 +37,7 @@ from bot.errors import AssistantUnavailable
 from bot.kb import service as kb
 from bot.language.detect import detect
 from bot.rasa.client import RasaClient
-from bot.security.redact import redact
+from bot.security.redact import redact, redact_data
 from bot.tickets.acks import acknowledgment
 from bot.tickets.base import ticket_id_of
 from bot.tickets.customers import CustomerDirectory
@@ -45,6 +45,7 @@ from bot.tickets.service import TicketService
 from bot.triage import policy
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
+from channels.base.media import IMAGE_EXTENSIONS
 from channels.email.parse import ParsedEmail, parse_email
 from channels.email.render import compose, reply_subject
 
@@ -116,16 +117,19 @@ class MailIntake:
         text = parsed.text or parsed.subject
         lang = await asyncio.to_thread(detect, f"{parsed.subject}\n{text}", previous)
         customer = await self._customers.resolve(CHANNEL, {"email": parsed.sender})
+        # What the desk keeps of a mail: its new text, these headers and the images, with
+        # secrets masked where a person typed (subject, attachment names); addresses and
+        # message ids stay exact, replies are threaded with them.
         metadata: dict[str, Any] = {
             "from": parsed.sender,
             "to": list(parsed.recipients),
-            "subject": parsed.subject,
+            "subject": redact(parsed.subject),
             "message_id": parsed.message_id,
             "references": list(parsed.references),
             "queue": queue_for(parsed.recipients),
             "automated": parsed.automated,
-            "attachments": self._save_attachments(parsed),
-            "dropped": list(parsed.dropped),
+            "attachments": redact_data(self._save_attachments(parsed)),
+            "dropped": redact_data(list(parsed.dropped)),
         }
         inbound = await self._store.record_inbound(
             InboundMessage(conversation_id, CHANNEL, redact(text), lang, metadata),
@@ -253,7 +257,8 @@ class MailIntake:
         email = compose(
             to=parsed.sender,
             sender=policy.QUEUES.get(queue, policy.QUEUES["support"]),
-            subject=reply_subject(parsed.subject, ticket.number if ticket else None),
+            # Our reply is kept in the outbox: "Re:" a subject that held a card number must not.
+            subject=reply_subject(redact(parsed.subject), ticket.number if ticket else None),
             text=text,
             lang=lang,
             now=self._clock(),
@@ -350,7 +355,9 @@ class MailIntake:
         folder.mkdir(parents=True, exist_ok=True)
         saved = []
         for number, attachment in enumerate(parsed.attachments):
-            path = folder / f"{number}-{attachment.filename}"
+            # Named by position and type, not by the sender's file name (which is kept,
+            # redacted, in the metadata): nothing a customer typed becomes a file name.
+            path = folder / f"{number}.{IMAGE_EXTENSIONS[attachment.content_type]}"
             path.write_bytes(attachment.data)
             saved.append(
                 {

@@ -16,7 +16,7 @@ from bot.db.models import Message, MessageStatus
 from bot.errors import AssistantUnavailable
 from bot.language.detect import detect
 from bot.rasa.client import RasaClient
-from bot.security.redact import redact
+from bot.security.redact import redact, redact_data
 from bot.tickets.acks import acknowledgment
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.service import TicketService
@@ -49,6 +49,11 @@ def split_handoff(
     return decision, kept
 
 
+def redacted(message: InboundMessage) -> InboundMessage:
+    """The message as the desk keeps it: secrets masked in its text and its metadata."""
+    return replace(message, text=redact(message.text), metadata=redact_data(message.metadata))
+
+
 class ConversationRouter:
     """Stores each inbound message, then lets the bot or the ticket's people have it."""
 
@@ -66,7 +71,7 @@ class ConversationRouter:
 
     async def keep(self, message: InboundMessage, why: str) -> None:
         """Store a message that will not be processed (a flood), so it is refused, not lost."""
-        stored = await self._store.record_inbound(replace(message, text=redact(message.text)), "")
+        stored = await self._store.record_inbound(redacted(message), "")
         await self._store.mark(stored.id, MessageStatus.FAILED, why)
 
     async def handle(self, message: InboundMessage) -> RoutedReplies:
@@ -80,8 +85,7 @@ class ConversationRouter:
         customer_id = customer.id if customer is not None else None
         # The transcript never holds card numbers, passwords or codes (policy §8); the
         # assistant still reads the message as written, to check a verification code.
-        stored = replace(message, text=redact(message.text))
-        inbound = await self._store.record_inbound(stored, lang, customer_id)
+        inbound = await self._store.record_inbound(redacted(message), lang, customer_id)
         if inbound.ticket_id is not None:  # people own it: the bot stays silent
             await self._tickets.customer_wrote(inbound.ticket_id, inbound.id)
             await self._store.mark(inbound.id, MessageStatus.PROCESSED)

@@ -15,7 +15,7 @@ from bot.http import agents, conversations, health, privacy, uploads, wiring
 from bot.http.errors import install_error_handlers
 from bot.http.platforms import configured
 from bot.rasa import actions
-from bot.security import identity
+from bot.security import identity, logs
 from bot.settings import Settings, load_settings
 from bot.web import helpcentre
 from bot.web.paths import STATIC_DIR
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Rasa call is noise
+    logs.install()  # after uvicorn's and basicConfig's handlers exist: nothing logs a secret
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

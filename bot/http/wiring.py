@@ -54,7 +54,13 @@ async def lifespan(
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     sessions = session_factory(engine)
     store = ConversationStore(sessions)
-    rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
+    token = settings.rasa_auth_token
+    rasa = RasaClient(
+        settings.rasa_url,
+        http,
+        settings.rasa_timeout_s,
+        token.get_secret_value() if token else None,
+    )
     deliveries = Deliveries()
     live = LiveFeed(redis) if redis is not None else None
     listeners: list[Publish] = [live.publish] if live else []
@@ -106,6 +112,8 @@ async def lifespan(
         deliveries.register(name, partial(messaging.deliver, name))
     app.state.mail_intake = intake
     app.state.action_executor = actions.create_executor()
+    if settings.action_secret is None:  # fail closed, and say so: the bot's actions stop
+        log.warning("ACTION_SECRET is not set: the action endpoint refuses every call")
     await asyncio.to_thread(warm_up_language)
     try:
         await asyncio.to_thread(kb.warm_up)

@@ -3,20 +3,41 @@
 Serving `actions/` here shares the hub's loaded services (the KB retriever and its embedding
 model) instead of loading them a second time in a separate process. The same package still
 runs alone with `python -m rasa_sdk --actions actions` when actions are scaled out.
+
+Only Rasa may call: each call carries the shared `ACTION_SECRET` as a bearer token (set in
+endpoints.yml); without one configured, every call is refused. Actions mail verification codes
+and open tickets, so an open endpoint would let anyone do that in a customer's name.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
-from bot.errors import BadRequest
+from bot.errors import BadRequest, Unauthorized
+from bot.security.bearer import same_secret
 
-router = APIRouter(tags=["actions"])
+_BEARER = HTTPBearer(auto_error=False, description="ACTION_SECRET, as Rasa sends it")
+
+
+def rasa_calling(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> None:
+    """Who may call: Rasa, proving it with the shared action secret (checked before the body
+    is read)."""
+    secret = request.app.state.settings.action_secret
+    given = credentials.credentials if credentials else None
+    if not same_secret(given, secret.get_secret_value() if secret else None):
+        raise Unauthorized("the action endpoint is for Rasa only", code="unauthorized")
+
+
+router = APIRouter(tags=["actions"], dependencies=[Depends(rasa_calling)])
 
 
 def create_executor(package: str = "actions") -> ActionExecutor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import signal
 import socket
 import sys
@@ -12,6 +13,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bot.runtime.supervisor import ProcessFailed, ProcessSpec, Supervisor
@@ -56,9 +58,9 @@ async def _http_ok(url: str) -> bool:
         return response.status_code == 200
 
 
-async def _rasa_has_model(url: str) -> bool:
+async def _rasa_has_model(url: str, token: str) -> bool:
     async with httpx.AsyncClient() as client:
-        response = await client.get(f"{url}/status", timeout=2.0)
+        response = await client.get(f"{url}/status", params={"token": token}, timeout=2.0)
         return response.status_code == 200 and bool(response.json().get("model_file"))
 
 
@@ -68,6 +70,11 @@ async def _redis_pings(url: str) -> bool:
         return bool(await client.ping())
     finally:
         await client.aclose()
+
+
+def _secret(configured: SecretStr | None) -> str:
+    """The configured secret, or a fresh random one (`make run` needs no setup)."""
+    return configured.get_secret_value() if configured else secrets.token_urlsafe(32)
 
 
 class Desk:
@@ -84,6 +91,9 @@ class Desk:
         self.embedded_redis = not settings.redis_url
         # The whole desk takes email too: on the configured port, or a free one.
         self.email_port = settings.email_receiver_port or free_port()
+        # Rasa's HTTP API token and the action call's secret: configured, or fresh for this run.
+        self.rasa_token = _secret(settings.rasa_auth_token)
+        self.action_secret = _secret(settings.action_secret)
 
     def say(self, line: str) -> None:
         """A line of the launcher's own in the combined log."""
@@ -114,7 +124,8 @@ class Desk:
         rasa = ProcessSpec(
             "rasa",
             [
-                *(str(RASA_BIN), "run", "--enable-api"),
+                *(str(RASA_BIN), "run", "--enable-api", "--auth-token", self.rasa_token),
+                # Loopback only: Rasa's REST channel takes no token, the hub alone may reach it.
                 *("-i", "127.0.0.1", "--port", str(self.rasa_port)),
                 *("--model", str(RASA_MODEL)),
                 *("--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
@@ -122,11 +133,12 @@ class Desk:
             env={
                 **OFFLINE_ENV,
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.hub_port}/webhook",
+                "ACTION_SECRET": self.action_secret,  # endpoints.yml sends it as a bearer
                 "PYTHONPATH": str(PROJECT_ROOT),  # custom NLU components: rasa_addons/
                 **rasa_redis_env(self.redis_url),
             },
             cwd=PROJECT_ROOT,
-            ready=lambda: _rasa_has_model(self.rasa_url),
+            ready=lambda: _rasa_has_model(self.rasa_url, self.rasa_token),
         )
         hub = ProcessSpec(
             "hub",
@@ -140,6 +152,8 @@ class Desk:
                 if "public_url" in self.settings.model_fields_set
                 else self.hub_url,
                 "RASA_URL": self.rasa_url,
+                "RASA_AUTH_TOKEN": self.rasa_token,
+                "ACTION_SECRET": self.action_secret,
                 "REDIS_URL": self.redis_url,
                 "EMAIL_RECEIVER_PORT": str(self.email_port),
             },

@@ -18,7 +18,7 @@ from bot.db.models import (
     Ticket,
     TicketStatus,
 )
-from bot.security.redact import redact
+from bot.security.redact import redact_data
 from bot.tickets.acks import Handoff
 from bot.tickets.base import LIVE_CHANNELS, TicketBase, ticket_number
 from bot.triage import policy, sla
@@ -51,6 +51,9 @@ class Handoffs(TicketBase):
         Messages of the conversation not yet on a ticket become its transcript.
         """
         now = self._clock()
+        # The decision carries the customer's words (summary, collected details): redacted,
+        # on the ticket and in its audit line alike.
+        routing = redact_data(dict(routing))
         topic = policy.TOPICS.get(str(routing.get("topic")), policy.TOPICS["human_request"])
         queue = str(routing.get("queue") or topic.queue or "support")
         priority = str(routing.get("priority") or topic.priority or policy.Priority.NORMAL)
@@ -79,8 +82,8 @@ class Handoffs(TicketBase):
                 | ({"unverified"} if routing.get("verified") is False else set())
                 | ({"reopened"} if reopened else set())
             )
-            ticket.summary = redact(str(routing.get("summary") or ""))
-            ticket.routing = {**routing, "summary": ticket.summary}
+            ticket.summary = str(routing.get("summary") or "")
+            ticket.routing = dict(routing)
             ticket.status, ticket.assignee_id = TicketStatus.NEW, None
             ticket.due_at, ticket.breach_at = due.first_response_due, due.breach_at
             ticket.resolution_due_at = due.resolution_due

@@ -20,6 +20,7 @@ from bot.db.models import (
     TicketStatus,
 )
 from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField
+from bot.security.redact import redact
 from bot.tickets import acks
 from bot.tickets.base import LIVE_CHANNELS, TicketBase
 from bot.triage import policy, sla
@@ -160,8 +161,9 @@ class Operations(TicketBase):
         return message
 
     async def note(self, number: str, agent_id: str, text: str) -> TicketEvent:
-        """An internal note: for agents only, never sent to the customer."""
-        text = text.strip()
+        """An internal note: for agents only, never sent to the customer; kept redacted, like
+        the transcript it comments on (an agent may paste what the customer wrote)."""
+        text = redact(text.strip())
         if not text:
             raise InvalidField("note text is empty", code="empty_text", field="text")
         async with self._sessions.begin() as session:

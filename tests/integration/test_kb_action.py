@@ -9,7 +9,7 @@ import pytest
 
 from bot.kb.index import current_build
 from bot.kb.paths import INDEX_DIR
-from tests.integration.test_actions import action_call
+from tests.integration.test_actions import RASA, action_call
 
 pytestmark = pytest.mark.skipif(
     current_build(INDEX_DIR) is None, reason="no help-centre index: `make kb` builds it"
@@ -23,7 +23,7 @@ async def run_kb(
     call["tracker"]["latest_message"].update(
         {"text": text, "entities": entities or [], "intent": {"name": "nlu_fallback"}}
     )
-    response = await client.post("/webhook", json=call)
+    response = await client.post("/webhook", json=call, headers=RASA)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -48,7 +48,7 @@ async def test_a_clear_question_is_answered_with_the_article_in_its_language(
     call["tracker"]["latest_message"].update(
         {"text": text, "intent": {"name": "download_hires", "confidence": 0.95}}
     )
-    result = (await client.post("/webhook", json=call)).json()
+    result = (await client.post("/webhook", json=call, headers=RASA)).json()
     answer, question = result["responses"]
     assert answer["response"] == "utter_kb_answer"
     assert answer["link"].endswith(f"/help/{lang}/download-hires")

@@ -92,6 +92,35 @@ async def test_mail_to_trust_becomes_a_trust_ticket_and_is_acknowledged(
     assert "24 hours" in text  # free plan
 
 
+async def test_what_a_person_typed_is_redacted_and_threading_stays_exact(
+    app: FastAPI, receiver_port: int, smtp_sink: SmtpSink
+) -> None:
+    # A mutt-style Message-ID whose digits pass the Luhn check, like a card number would.
+    message_id = "<20261126120009.GA1234@mail.example>"
+    await _send(
+        receiver_port, _mail(subject="Refund for 4242 4242 4242 4242", message_id=message_id)
+    )
+    async with session_factory(app.state.engine)() as session:
+        stored = await session.scalar(select(Message).where(Message.external_id == message_id))
+    assert stored is not None
+    assert stored.meta["subject"] == "Refund for [card number]"
+    assert stored.meta["message_id"] == message_id  # ids are not typed secrets: kept exact
+    tickets: TicketService = app.state.tickets
+    (ticket,) = await tickets.queue("support")
+    await tickets.claim(ticket.number or "", "lea")
+    await tickets.reply(ticket.number or "", "lea", "We are on it.")
+    outbox = Outbox(
+        session_factory(app.state.engine),
+        {"email": Mailer("127.0.0.1", smtp_sink.port, "desk@imageko.com").send_raw},
+    )
+    assert await outbox.run_once() == 2
+    ack, answer = smtp_sink.messages
+    for sent in (ack, answer):
+        assert sent["In-Reply-To"] == message_id
+        assert "4242" not in str(sent["Subject"])  # our "Re:" is kept in the outbox too
+    assert "[card number]" in str(answer["Subject"])
+
+
 async def test_a_redelivered_message_is_processed_once(app: FastAPI, receiver_port: int) -> None:
     await _send(receiver_port, _mail())
     await _send(receiver_port, _mail())

@@ -10,7 +10,7 @@ import pytest
 from bot.kb.index import current_build
 from bot.kb.paths import INDEX_DIR
 from bot.triage.routing import HANDOFF_KEY
-from tests.integration.test_actions import action_call
+from tests.integration.test_actions import RASA, action_call
 
 pytestmark = pytest.mark.skipif(current_build(INDEX_DIR) is None, reason="`make kb` builds it")
 
@@ -22,7 +22,7 @@ async def run(
     call["tracker"]["latest_message"].update(
         {"text": text, "intent": {"name": intent, "confidence": 0.95}, "intent_ranking": []}
     )
-    response = await client.post("/webhook", json=call)
+    response = await client.post("/webhook", json=call, headers=RASA)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result

@@ -402,3 +402,25 @@ async def test_the_summary_is_redacted(desk: Desk) -> None:
     )
     assert opened.ticket.summary == "card [card number] twice"
     assert opened.ticket.routing["summary"] == "card [card number] twice"
+
+
+async def test_the_whole_decision_and_its_audit_line_are_redacted(desk: Desk) -> None:
+    await desk.conversation("v4")
+    decision = {
+        **route("charged_twice", 1.0, "charged twice", "en", None).as_dict(),
+        "collected": {"transaction_date": "nov 20, card 4111.1111.1111.1111", "last4": "1111"},
+    }
+    opened = await desk.tickets.open_from_handoff(
+        "v4", decision, channel="api", lang="en", plan=None
+    )
+    kept = {"transaction_date": "nov 20, card [card number]", "last4": "1111"}
+    assert opened.ticket.routing["collected"] == kept
+    (created,) = await desk.tickets.history(opened.ticket.number or "")
+    assert created.data["collected"] == kept
+
+
+async def test_internal_notes_are_redacted(desk: Desk) -> None:
+    ticket = await desk.handoff("n1", "human_request")
+    note = await desk.tickets.note(ticket.number or "", "lea", " she read 4242 4242 4242 4242 ")
+    assert note.data == {"text": "she read [card number]"}
+    assert (await desk.tickets.history(ticket.number or ""))[-1].data == note.data

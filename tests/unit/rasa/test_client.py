@@ -90,3 +90,33 @@ async def test_status_requires_a_loaded_model() -> None:
 
     with pytest.raises(RuntimeError, match="no model"):
         await _client(handler).status()
+
+
+async def test_the_token_goes_to_rasa_http_api_and_never_into_an_error() -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if request.url.path == "/status":  # as Rasa answers a wrong token
+            return httpx.Response(401, json={"reason": "NotAuthenticated"})
+        if request.url.path == "/model/parse":
+            return httpx.Response(200, json={"intent": {"name": "greet"}})
+        return httpx.Response(200, json=[])
+
+    client = RasaClient(
+        "http://rasa.test",
+        httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        1.0,
+        token="s3cret-token",
+    )
+    await client.send("c1", "hi", {})
+    await client.parse("hi")
+    with pytest.raises(RuntimeError) as refused:
+        await client.status()
+    assert [(url.path, url.params.get("token")) for url in seen] == [
+        ("/webhooks/rest/webhook", None),  # the REST channel takes no token
+        ("/model/parse", "s3cret-token"),
+        ("/status", "s3cret-token"),
+    ]
+    assert "s3cret-token" not in str(refused.value)  # /readyz shows this reason to anyone
+    assert "401" in str(refused.value)
