@@ -17,7 +17,7 @@ from bot.db.models import Customer, utcnow
 from bot.runtime.demo import DEMO_CUSTOMERS, seed_demo
 from bot.settings import Settings
 from bot.verification.codes import totp
-from tests.conftest import SmtpSink
+from tests.conftest import ACTION_SECRET, SmtpSink
 from tests.integration.test_actions import action_call
 
 PAUL = next(c for c in DEMO_CUSTOMERS if c["account_id"] == "acc-2002")  # has an authenticator
@@ -27,6 +27,9 @@ PAUL = next(c for c in DEMO_CUSTOMERS if c["account_id"] == "acc-2002")  # has a
 def settings(settings: Settings, smtp_sink: SmtpSink) -> Settings:
     settings.smtp_port = smtp_sink.port
     return settings
+
+
+RASA = {"Authorization": f"Bearer {ACTION_SECRET}"}  # how Rasa calls (endpoints.yml headers)
 
 
 async def run(
@@ -48,7 +51,7 @@ async def run(
     ]
     if candidates:
         tracker["active_loop"] = {"name": "privacy_form"}
-    response = await client.post("/webhook", json=call)
+    response = await client.post("/webhook", json=call, headers=RASA)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
