@@ -63,6 +63,15 @@ class Socket:
                 await self._arrived.wait()
         return self.events[name]
 
+    async def wait_any(self, names: tuple[str, ...], count: int = 1) -> None:
+        """Until `count` events of any of `names` arrived in all (bounded)."""
+        async with asyncio.timeout(WAIT_S):
+            while sum(len(self.events[name]) for name in names) < count:
+                self._arrived.clear()
+                if sum(len(self.events[name]) for name in names) >= count:
+                    break
+                await self._arrived.wait()
+
     async def open(self, url: str, ask: dict[str, Any] | None = None) -> dict[str, str]:
         """Connect and request a session (`ask`: the id and token to resume); the confirmation."""
         await self.client.connect(url, transports=["websocket"])
