@@ -92,16 +92,19 @@
   }
 
   var socket = null;
+  var confirmed = false;  // this connection's session_confirm came: messages may go out
+  var pending = [];  // typed before that: sent once it came (and the history is shown)
   function connect() {
     socket = window.io(base, {transports: ["websocket", "polling"]});
     socket.on("connect", function () { banner.hidden = true; socket.emit("session_request", {session_id: session, token: token}); });
     socket.on("session_confirm", function (m) {
-      var confirmed = (m && m.session_id) || m;
-      if (confirmed !== session) { log.textContent = ""; }  // a new chat: nothing to show yet
-      session = confirmed; token = m && m.token;
+      var id = (m && m.session_id) || m;
+      var resumed = id === session;
+      session = id; token = m && m.token;
       localStorage.setItem("imageko_chat_session", session);
       localStorage.setItem("imageko_chat_token", token);
-      history();
+      confirmed = true;
+      if (resumed) { history(flush); } else { flush(); }  // a new chat has no history yet
     });
     socket.on("bot_uttered", function (m) {
       var buttons = (m.quick_replies || []).map(function (q) { return {title: q.title, payload: q.payload}; });
@@ -110,11 +113,10 @@
     socket.on("typing", function (m) { typing.hidden = !(m && m.on); });
     socket.on("handoff", function (m) { state.textContent = t("queued").replace("{t}", m.ticket); state.hidden = false; });
     socket.on("error", function (m) { show("system", (m && m.message) || "error"); });
-    socket.on("disconnect", function () { banner.textContent = t("offline"); banner.hidden = false; });
+    socket.on("disconnect", function () { confirmed = false; banner.textContent = t("offline"); banner.hidden = false; });
   }
 
-  var loaded = false;
-  function history() {
+  function history(then) {
     // After a reload or a reconnect: everything said meanwhile, from the stored conversation.
     fetch(base + "/api/v1/conversations/" + encodeURIComponent(session) + "/messages", {headers: authorised()})
       .then(function (r) { return r.ok ? r.json() : []; })
@@ -124,8 +126,9 @@
           var sender = m.direction === "inbound" ? "customer" : m.sender;
           show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image);
         });
-        loaded = true;
-      });
+        pending.forEach(function (text) { show("customer", text); });  // on their way
+      })
+      .finally(then);
   }
 
   function hours() {
@@ -134,12 +137,17 @@
     }).catch(function () {});
   }
 
-  function send(text, shown) {
-    if (!text.trim() || !socket || !token) { return false; }  // not yet confirmed: keep typing
-    show("customer", shown || text);
+  function utter(text) {
     var data = {language: lang};
     if (script && script.dataset.identity) { data.identity = script.dataset.identity; }  // signed by the site
     socket.emit("user_uttered", {message: text, session_id: session, customData: data});
+  }
+  function flush() { pending.splice(0).forEach(utter); }
+
+  function send(text, shown) {
+    if (!text.trim() || !socket) { return false; }
+    show("customer", shown || text);
+    if (confirmed) { utter(text); } else { pending.push(text); }
     return true;
   }
 
