@@ -225,6 +225,26 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
     assert back["ticket"] is None
 
 
+def test_an_unsigned_claim_of_a_premium_customer_buys_nothing(desk: RunningDesk) -> None:
+    """Issue 16: on main `metadata.email` of a premium customer attached their card and raised
+    the priority. Now the claim is shown to agents as unverified and priced as anonymous."""
+    started = chat(desk, "e2e-claim")
+    claimed = {"email": "paul.premium@example.com", "plan": "enterprise"}
+    asked = httpx.post(
+        started.url,
+        json={"text": "I want to talk to a human", "metadata": claimed},
+        headers=started.headers,
+        timeout=30,
+    ).json()
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    url = f"{desk.url}/api/v1/tickets/{asked['ticket']}"
+    ticket = httpx.get(url, headers=agent, timeout=10).json()
+    fields = ticket["ticket"]
+    assert (fields["plan"], fields["priority"], ticket["customer"]) == ("free", "normal", None)
+    assert "identity_unverified" in fields["tags"]
+    assert fields["routing"]["claimed"] == claimed
+
+
 def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     desk: RunningDesk, mail: SmtpSink
 ) -> None:
