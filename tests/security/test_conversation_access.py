@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.conversations.store import ConversationStore
 from bot.db.models import Message, Ticket
 from bot.security.tokens import conversation_token
+from bot.settings import Settings
 from channels.base import InboundMessage, OutboundMessage
 from tests.integration.conftest import start_chat
 from tests.security.conftest import Socket
@@ -82,6 +83,20 @@ async def test_nobody_writes_into_a_platform_conversation(
     assert await _messages(app) == before  # nothing stored, no ticket
     async with app.state.engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+async def test_only_public_conversations_are_reachable_even_with_the_desks_key(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    """Defence in depth: the desk never issues a token for a platform conversation, and a
+    token computed for one with the desk's own key (a leaked key, a bug) still opens nothing."""
+    await _dm(app, "telegram:123456789", "telegram")
+    signed = conversation_token("telegram:123456789", settings.signing_key())
+    response = await client.get(
+        MESSAGES.format("telegram:123456789"), headers={"Authorization": f"Bearer {signed}"}
+    )
+    assert response.status_code == 401
+    assert "4471" not in response.text
 
 
 async def test_missing_malformed_and_wrong_tokens_all_get_the_same_answer(
