@@ -35,6 +35,14 @@ class Unauthorized(DeskError):
 
     status = 401
     code = "unauthorized"
+    challenge: str | None = None  # the scheme a client should answer (`WWW-Authenticate`)
+
+
+class TokenRequired(Unauthorized):
+    """No valid bearer token for this resource: one answer for missing, malformed and wrong
+    tokens alike, so a caller learns nothing about what exists."""
+
+    challenge = "Bearer"
 
 
 class Forbidden(DeskError):
@@ -73,7 +81,7 @@ class InvalidField(DeskError):
 
 
 class TooManyRequests(DeskError):
-    """A limit was hit (sign-in attempts); `retry_after` says when to come back, in seconds."""
+    """A limit was hit (sign-ins, public traffic); `retry_after` says when to come back, in s."""
 
     status = 429
     code = "too_many_requests"

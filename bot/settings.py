@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     x_poll_interval_s: float = Field(
         default=0.0, ge=0, description="Read DMs every this many seconds; 0: webhook only."
     )
+    # Public rate limits (REST API, web chat, uploads): hits per fixed window, in Redis.
+    rate_window_s: int = Field(default=60, gt=0, description="The window of every public limit.")
+    rate_messages_per_conversation: int = Field(default=20, gt=0)
+    rate_messages_per_address: int = Field(default=120, gt=0)
+    rate_conversations_per_address: int = Field(default=30, gt=0)
+    rate_uploads_per_conversation: int = Field(default=5, gt=0)
+    rate_uploads_per_address: int = Field(default=20, gt=0)
 
     def signing_key(self) -> bytes:
         """The secret key's bytes; a random one (per settings object) when none is set."""

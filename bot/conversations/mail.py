@@ -41,6 +41,7 @@ from bot.security.redact import redact, redact_data
 from bot.tickets.acks import acknowledgment
 from bot.tickets.base import ticket_id_of
 from bot.tickets.customers import CustomerDirectory
+from bot.tickets.handoffs import unverified_identity
 from bot.tickets.service import TicketService
 from bot.triage import policy
 from bot.triage.routing import route
@@ -191,6 +192,8 @@ class MailIntake:
             routing["queue"] = queue
         if decision.topic in policy.VERIFY_TOPICS:
             routing["verified"] = False  # a From address proves nothing: agents verify
+        # The From address may find the customer's card, but it is not proof of who wrote.
+        routing.update(unverified_identity("email_from"))
         opened = await self._tickets.open_from_handoff(
             conversation_id,
             routing,

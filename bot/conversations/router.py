@@ -19,6 +19,7 @@ from bot.rasa.client import RasaClient
 from bot.security.redact import redact, redact_data
 from bot.tickets.acks import acknowledgment
 from bot.tickets.customers import CustomerDirectory
+from bot.tickets.handoffs import with_claims
 from bot.tickets.service import TicketService
 from bot.triage.routing import HANDOFF_KEY
 from channels.base import InboundMessage, OutboundMessage
@@ -93,7 +94,10 @@ class ConversationRouter:
             return RoutedReplies(inbound, lang, [], ticket.number if ticket else None)
 
         plan = message.metadata.get("plan") or (customer.plan if customer else None)
-        metadata = {**message.metadata, "lang": lang, "channel": message.channel}
+        # What the customer only claimed (unsigned) is for agents' eyes, not the assistant's.
+        claimed = message.metadata.get("claimed")
+        metadata = {k: v for k, v in message.metadata.items() if k != "claimed"}
+        metadata.update(lang=lang, channel=message.channel)
         if plan:
             metadata["plan"] = plan
         try:
@@ -105,6 +109,9 @@ class ConversationRouter:
         await self._store.record_replies(replies, lang)
         number = None
         if decision is not None:
+            if isinstance(claimed, dict) and claimed:
+                # A signed identity (its account id) proves who they are; a claim never does.
+                decision = with_claims(decision, claimed, proven="account_id" in metadata)
             opened = await self._tickets.open_from_handoff(
                 message.conversation_id,
                 decision,

@@ -12,10 +12,14 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.console import pages as console
 from bot.http import agents, conversations, health, privacy, uploads, wiring
+from bot.http.access import webchat_wait
 from bot.http.errors import install_error_handlers
+from bot.http.headers import SecurityHeaders
 from bot.http.platforms import configured
+from bot.language.detect import SUPPORTED
 from bot.rasa import actions
 from bot.security import identity, logs
+from bot.security.tokens import ConversationTokens
 from bot.settings import Settings, load_settings
 from bot.web import helpcentre
 from bot.web.paths import STATIC_DIR
@@ -42,16 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
 
     async def chat(message: InboundMessage) -> tuple[list[OutboundMessage], str | None]:
-        routed = await app.state.router.handle(trusted(message))
+        metadata = identity.trusted(message.metadata, settings.signing_key())
+        routed = await app.state.router.handle(replace(message, metadata=metadata))
         return routed.replies, routed.ticket
 
-    def trusted(message: InboundMessage) -> InboundMessage:
-        """Only a signed identity says who the customer is and what plan they have."""
-        metadata = {
-            k: v for k, v in message.metadata.items() if k not in ("account_id", "plan", "email")
-        }
-        claims = identity.verify(metadata.pop("identity", None), settings.signing_key())
-        return replace(message, metadata={**metadata, **(claims or {})})
+    async def wait(action: str, address: str, session_id: str) -> float | None:
+        return await webchat_wait(app.state.limiter, app.state.limits, action, address, session_id)
 
     async def keep(message: InboundMessage, why: str) -> None:
         await app.state.router.keep(message, why)
@@ -76,7 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(platform.router)
 
     # Built with the app (mounts are fixed before start); the router arrives in the lifespan.
-    webchat = WebchatServer(chat, keep, typing, settings.redis_url or None)
+    webchat = WebchatServer(
+        chat,
+        keep,
+        typing,
+        tokens=ConversationTokens(settings.signing_key()),
+        wait=wait,
+        languages=SUPPORTED,
+        redis_url=settings.redis_url or None,
+    )
     app.state.webchat = webchat
     app.mount("/socket.io", webchat.asgi_app())
     install_error_handlers(app)
@@ -89,4 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(helpcentre.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(
+        SecurityHeaders,
+        https=settings.public_url.startswith("https://"),
+        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+    )
     return app

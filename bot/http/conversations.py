@@ -1,30 +1,27 @@
-"""The customers' REST API: post a message and get the assistant's replies, read the history,
-ask whether people are at the desk."""
+"""The customers' REST API: start a conversation (its id and token), post a message and get the
+assistant's replies, read the history, ask whether people are at the desk."""
 
 from __future__ import annotations
 
 import json
-import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.conversations.router import ConversationRouter
 from bot.conversations.store import ConversationStore
 from bot.db.models import utcnow
 from bot.errors import BadRequest, InvalidField, PayloadTooLarge
+from bot.http.access import Conversation, PublicLimits, client_address, hit
+from bot.language.detect import SUPPORTED
+from bot.security import identity
+from bot.security.tokens import conversation_token, new_conversation_id
 from bot.triage import sla
-from channels.base import InboundMessage, OutboundMessage
+from channels.base import InboundMessage, OutboundMessage, hygiene
 
-CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
-_LANG = re.compile(r"^[a-z]{2}$")
 # The whole body may carry metadata besides the text; this bounds what we parse at all.
 MAX_BODY_BYTES = 64 * 1024
-
-ConversationId = Annotated[
-    str, Path(pattern=CONVERSATION_ID, description="The channel session id.")
-]
 
 
 class MessageIn(BaseModel):
@@ -33,8 +30,15 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str
-    lang: str | None = Field(default=None, description="ISO 639-1 code; detected when absent.")
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    lang: str | None = Field(
+        default=None, description="en, es or fr; detected from the text when absent."
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The page, the browser...; `identity` is the site's signed token. Who the "
+        "customer is (account_id, email, plan) only counts when signed; unsigned, agents see "
+        "it as an unverified claim.",
+    )
 
 
 class ReplyOut(BaseModel):
@@ -79,7 +83,9 @@ def parse_message(raw: bytes, max_text_bytes: int) -> MessageIn:
             f"body is not valid UTF-8 (byte {exc.start})", code="invalid_utf8"
         ) from exc
     try:
-        data = json.loads(decoded)
+        data = hygiene.loads(decoded)
+    except hygiene.Unclean as exc:
+        raise BadRequest(str(exc), code=exc.code) from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(f"body is not valid JSON: {exc.msg}", code="malformed_json") from exc
     if not isinstance(data, dict):
@@ -94,16 +100,43 @@ def parse_message(raw: bytes, max_text_bytes: int) -> MessageIn:
         raise InvalidField(f"{where}: {first['msg']}", field=where) from exc
     if not message.text.strip():
         raise InvalidField("text is empty", code="empty_text", field="text")
+    try:
+        hygiene.check_text(message.text, "text")
+        hygiene.check_value(message.metadata, field="metadata")
+    except hygiene.Unclean as exc:
+        raise InvalidField(str(exc), code=exc.code, field=exc.field) from exc
     if len(message.text.encode("utf-8")) > max_text_bytes:
         raise PayloadTooLarge(
             f"text is over {max_text_bytes} bytes", code="text_too_long", limit=max_text_bytes
         )
-    if message.lang is not None and not _LANG.match(message.lang):
-        raise InvalidField("lang must be a two-letter ISO 639-1 code", field="lang")
+    if message.lang is not None and message.lang not in SUPPORTED:
+        raise InvalidField(
+            f"lang must be one of {', '.join(SUPPORTED)}", code="unsupported_lang", field="lang"
+        )
     return message
 
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
+
+
+class ConversationOut(BaseModel):
+    """A new conversation: its id, and the token every later call on it must carry."""
+
+    conversation_id: str
+    token: str = Field(description="Send it as `Authorization: Bearer <token>`; keep it secret.")
+
+
+@router.post("/conversations", status_code=201, response_model=ConversationOut)
+async def start_conversation(request: Request) -> ConversationOut:
+    """Anyone may start a conversation (rate-limited per address); only the token's holder may
+    read or write it."""
+    limits: PublicLimits = request.app.state.limits
+    await hit(request, (limits.conversations_per_address, client_address(request)))
+    conversation_id = new_conversation_id("api")
+    key = request.app.state.settings.signing_key()
+    return ConversationOut(
+        conversation_id=conversation_id, token=conversation_token(conversation_id, key)
+    )
 
 
 @router.post(
@@ -116,9 +149,16 @@ router = APIRouter(prefix="/api/v1", tags=["conversations"])
         }
     },
 )
-async def post_message(conversation_id: ConversationId, request: Request) -> MessagesOut:
-    """Store the message, route it, and return the assistant's replies (503 if Rasa is down)."""
+async def post_message(conversation_id: Conversation, request: Request) -> MessagesOut:
+    """Store the message, route it, and return the assistant's replies (503 if Rasa is down).
+    The conversation's token only; rate-limited per conversation and per address."""
     settings = request.app.state.settings
+    limits: PublicLimits = request.app.state.limits
+    await hit(
+        request,
+        (limits.messages_per_conversation, conversation_id),
+        (limits.messages_per_address, client_address(request)),
+    )
     body = parse_message(await request.body(), settings.max_text_bytes)
     conversation_router: ConversationRouter = request.app.state.router
     routed = await conversation_router.handle(
@@ -127,7 +167,7 @@ async def post_message(conversation_id: ConversationId, request: Request) -> Mes
             channel="api",
             text=body.text,
             lang=body.lang,
-            metadata=body.metadata,
+            metadata=identity.trusted(body.metadata, settings.signing_key()),
         )
     )
     return MessagesOut(
@@ -154,8 +194,8 @@ class StoredMessageOut(BaseModel):
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[StoredMessageOut])
-async def get_messages(conversation_id: ConversationId, request: Request) -> list[StoredMessageOut]:
-    """The conversation's history, oldest first."""
+async def get_messages(conversation_id: Conversation, request: Request) -> list[StoredMessageOut]:
+    """The conversation's history, oldest first (the conversation's token only)."""
     store: ConversationStore = request.app.state.store
     return [
         StoredMessageOut(

@@ -7,13 +7,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.errors import DeskError, InvalidField, TooManyRequests
+from bot.errors import DeskError, InvalidField, TooManyRequests, Unauthorized
 
 
 def _json(error: DeskError) -> JSONResponse:
     headers = {}
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(error.details.get("retry_after", 60))
+    if isinstance(error, Unauthorized) and error.challenge:
+        headers["WWW-Authenticate"] = error.challenge
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 

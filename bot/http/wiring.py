@@ -23,6 +23,7 @@ from bot.conversations.outbox import Outbox
 from bot.conversations.router import ConversationRouter
 from bot.conversations.store import ConversationStore
 from bot.db import create_engine, session_factory
+from bot.http.access import PublicLimits
 from bot.http.mailboxes import imap_config, poll_imap, receive_smtp
 from bot.http.platforms import Platform
 from bot.kb import service as kb
@@ -32,6 +33,7 @@ from bot.notify.handoffs import HandoffNotices
 from bot.notify.mail import Mailer
 from bot.rasa import actions
 from bot.rasa.client import RasaClient
+from bot.security.limits import RateLimiter
 from bot.settings import Settings
 from bot.staff.accounts import Accounts
 from bot.tickets.base import Publish
@@ -81,6 +83,8 @@ async def lifespan(
     app.state.live = live
     app.state.accounts = Accounts(sessions)
     app.state.redis = redis
+    app.state.limiter = RateLimiter(redis)
+    app.state.limits = PublicLimits.of(settings)
     app.state.rasa = rasa
     app.state.store = store
     app.state.deliveries = deliveries

@@ -23,10 +23,11 @@ class CustomerDirectory:
         self._sessions = sessions
 
     async def resolve(self, channel: str, metadata: Mapping[str, Any]) -> Customer | None:
-        """The customer behind a message: channel identity (`sender_id`), then email, then
-        account id; None when the sender is unknown."""
-        # Messaging adapters name the platform's user `external_user_id`; API callers `sender_id`.
-        sender = _text(metadata, "sender_id") or _text(metadata, "external_user_id")
+        """The customer behind a message: the platform's user id, then email, then account id;
+        None when the sender is unknown. Only trusted fields get here: messaging adapters set
+        `external_user_id` from a signed delivery, email its From address, the web chat and
+        REST only a signed identity's `account_id` (`bot.security.identity.trusted`)."""
+        sender = _text(metadata, "external_user_id")
         email = _text(metadata, "email")
         account = _text(metadata, "account_id")
         async with self._sessions() as session:

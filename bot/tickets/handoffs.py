@@ -23,6 +23,26 @@ from bot.tickets.acks import Handoff
 from bot.tickets.base import LIVE_CHANNELS, TicketBase, ticket_number
 from bot.triage import policy, sla
 
+# Tag of a ticket whose customer identity rests on their own word (a claim, a From address).
+IDENTITY_UNVERIFIED = "identity_unverified"
+
+
+def unverified_identity(source: str) -> dict[str, Any]:
+    """Routing fields for a customer named by something unproven: `source` says what."""
+    return {"identity_verified": False, "identity_source": source}
+
+
+def with_claims(
+    routing: Mapping[str, Any], claimed: Mapping[str, Any], *, proven: bool
+) -> dict[str, Any]:
+    """The routing decision with what the customer claimed (unsigned account id, email, plan),
+    for agents to see; unverified unless a signed identity or the verification flow proved who
+    they are. Claims never set the plan or the customer card."""
+    out = {**routing, "claimed": dict(claimed)}
+    if not proven and routing.get("verified") is not True:
+        out.update(unverified_identity("claimed"))
+    return out
+
 
 @dataclass(frozen=True, slots=True)
 class Opened:
@@ -80,6 +100,7 @@ class Handoffs(TicketBase):
             ticket.tags = sorted(
                 {*ticket.tags}
                 | ({"unverified"} if routing.get("verified") is False else set())
+                | ({IDENTITY_UNVERIFIED} if routing.get("identity_verified") is False else set())
                 | ({"reopened"} if reopened else set())
             )
             ticket.summary = str(routing.get("summary") or "")

@@ -1,22 +1,23 @@
 """Rasa's socket.io protocol as pure conversions (no I/O).
 
-Client -> server: `session_request {session_id}`, `user_uttered {message, session_id,
-metadata | customData}`. Server -> client: `session_confirm` (the id), `bot_uttered` with
-`{text}`, `{text, quick_replies}`, `{attachment: {type: "image", payload: {src}}}`, or a custom
-payload.
+Client -> server: `session_request {session_id, token}`, `user_uttered {message, session_id,
+metadata | customData}`. Server -> client: `session_confirm {session_id, token}` (stock widgets
+read `session_id`), `bot_uttered` with `{text}`, `{text, quick_replies}`,
+`{attachment: {type: "image", payload: {src}}}`, or a custom payload.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
+from collections.abc import Collection
 from typing import Any
 
-from channels.base import InboundMessage, OutboundMessage
+from channels.base import InboundMessage, OutboundMessage, hygiene
 
 CHANNEL = "webchat"
 SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 MAX_TEXT_BYTES = 4096
+MAX_METADATA_DEPTH = 8
 
 
 class BadEvent(ValueError):
@@ -27,19 +28,23 @@ class BadEvent(ValueError):
         self.code = code
 
 
-def session_id_of(data: Any) -> str:
-    """The session id a client asks for (a string or `{session_id}`), or a new one when it has
-    none yet — as Rasa's channel does for a first visit; a malformed id is refused."""
+def session_request(data: Any) -> tuple[str | None, str | None]:
+    """The session a client asks to resume (a string or `{session_id, token}`) and the token it
+    shows for it; (None, None) on a first visit. A malformed id is refused; anything but a
+    string as the token counts as none."""
     raw = data.get("session_id") if isinstance(data, dict) else data
+    token = data.get("token") if isinstance(data, dict) else None
     if raw is None or raw == "":
-        return uuid.uuid4().hex
+        return None, None
     if not isinstance(raw, str) or not SESSION_ID.match(raw):
         raise BadEvent("bad_session", "session_id must be 8–128 letters, digits or . _ : -")
-    return raw
+    return raw, token if isinstance(token, str) else None
 
 
-def inbound(data: Any, session_id: str) -> InboundMessage:
-    """A `user_uttered` event as the router's message; the event's session must be the socket's."""
+def inbound(data: Any, session_id: str, languages: Collection[str]) -> InboundMessage:
+    """A `user_uttered` event as the router's message; the event's session must be the socket's.
+    Refused (`BadEvent`) before anything is stored: control characters or lone surrogates,
+    metadata nested too deep or holding NaN, a language not in `languages`."""
     if not isinstance(data, dict):
         raise BadEvent("bad_event", "user_uttered must be an object")
     if data.get("session_id", session_id) != session_id:
@@ -47,17 +52,37 @@ def inbound(data: Any, session_id: str) -> InboundMessage:
     text = data.get("message")
     if not isinstance(text, str) or not text.strip():
         raise BadEvent("empty_message", "the message is empty")
+    extra = data.get("metadata") or data.get("customData") or {}
+    metadata = dict(extra) if isinstance(extra, dict) else {}
+    try:
+        hygiene.check_text(text, "message")
+        hygiene.check_value(metadata, MAX_METADATA_DEPTH, "metadata")
+    except hygiene.Unclean as exc:
+        raise BadEvent(exc.code, str(exc)) from exc
     if len(text.encode()) > MAX_TEXT_BYTES:
         raise BadEvent("too_long", f"messages are limited to {MAX_TEXT_BYTES} bytes")
-    extra = data.get("metadata") or data.get("customData") or {}
-    metadata = {str(k): v for k, v in extra.items()} if isinstance(extra, dict) else {}
     lang = metadata.pop("language", None) or metadata.pop("lang", None)
+    if lang is not None and lang not in languages:
+        raise BadEvent("unsupported_lang", f"language must be one of {', '.join(languages)}")
     return InboundMessage(
-        conversation_id=session_id,
-        channel=CHANNEL,
-        text=text,
-        lang=lang if isinstance(lang, str) and re.fullmatch(r"[a-z]{2}", lang) else None,
-        metadata=metadata,
+        conversation_id=session_id, channel=CHANNEL, text=text, lang=lang, metadata=metadata
+    )
+
+
+UNREADABLE = "unreadable"  # the event an unsafe packet becomes (see `server.SafePacket`)
+
+
+def unreadable_event(exc: ValueError) -> list[Any]:
+    """What a packet refused by the safe decoder is read as: an event naming the problem."""
+    code = exc.code if isinstance(exc, hygiene.Unclean) else "malformed_json"
+    return [UNREADABLE, {"code": code, "message": str(exc) or "the event is not valid JSON"}]
+
+
+def unreadable(data: Any) -> BadEvent:
+    """The error to answer an `unreadable` event with."""
+    fields = data if isinstance(data, dict) else {}
+    return BadEvent(
+        str(fields.get("code") or "bad_event"), str(fields.get("message") or "unreadable event")
     )
 
 

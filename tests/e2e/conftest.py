@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
@@ -84,6 +85,24 @@ class RunningDesk:
     email_port: int
 
 
+@dataclass(frozen=True)
+class RestChat:
+    """A conversation started over the REST API: its id, messages URL and token header."""
+
+    id: str
+    url: str
+    headers: dict[str, str]
+
+
+def start_chat(desk: RunningDesk) -> RestChat:
+    """The README's first command: POST /api/v1/conversations -> id and token."""
+    created = httpx.post(f"{desk.url}/api/v1/conversations", timeout=10)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    url = f"{desk.url}/api/v1/conversations/{body['conversation_id']}/messages"
+    return RestChat(body["conversation_id"], url, {"Authorization": f"Bearer {body['token']}"})
+
+
 @pytest.fixture(scope="module")
 def mail() -> Iterator[SmtpSink]:
     """The desk's outgoing mail server: real SMTP on loopback, keeping every message."""
@@ -123,6 +142,11 @@ def desk(
         "SMTP_PORT": str(mail.port),
         "EMAIL_RECEIVER_PORT": str(email_port),
         "OUTBOX_INTERVAL_S": "0.5",
+        # Every test client is 127.0.0.1: per-address limits would count the whole module as
+        # one customer. The per-conversation limits keep their defaults.
+        "RATE_MESSAGES_PER_ADDRESS": "100000",
+        "RATE_CONVERSATIONS_PER_ADDRESS": "100000",
+        "RATE_UPLOADS_PER_ADDRESS": "100000",
         marker: "1",
         **desk_env,
     }

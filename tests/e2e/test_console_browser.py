@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import RunningDesk, shot
+from tests.e2e.conftest import RunningDesk, shot, start_chat
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "imageko-demo"  # the demo users' password of `make run`
@@ -117,10 +116,11 @@ def test_an_agent_takes_a_live_conversation_over_and_hands_it_back(
 
 
 def test_two_agents_claim_at_once_and_exactly_one_wins(desk: RunningDesk, browser: Browser) -> None:
-    cid = f"race-{uuid.uuid4().hex[:8]}"
+    customer = start_chat(desk)
     asked = httpx.post(
-        f"{desk.url}/api/v1/conversations/{cid}/messages",
+        customer.url,
         json={"text": "I want to talk to a human", "lang": "en"},
+        headers=customer.headers,
         timeout=30,
     )
     number = asked.json()["ticket"]

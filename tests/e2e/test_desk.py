@@ -13,17 +13,30 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
+from bot.security.identity import sign
 from tests.conftest import SmtpSink
 from tests.e2e.conftest import (
     AGENT_TOKEN,
+    SECRET_KEY,
+    RestChat,
     RunningDesk,
     descendants,
     greeting,
     processes_marked,
+    start_chat,
     start_time,
 )
 
 pytestmark = pytest.mark.e2e
+KEY = SECRET_KEY.encode()
+_CHATS: dict[str, RestChat] = {}
+
+
+def chat(desk: RunningDesk, name: str) -> RestChat:
+    """The test's conversation called `name`, started (id and token) on first use."""
+    if name not in _CHATS:
+        _CHATS[name] = start_chat(desk)
+    return _CHATS[name]
 
 
 def test_readyz_sees_rasa_database_and_embedded_redis(desk: RunningDesk) -> None:
@@ -37,15 +50,15 @@ def test_readyz_sees_rasa_database_and_embedded_redis(desk: RunningDesk) -> None
 def test_greetings_are_answered_in_the_customer_language(
     desk: RunningDesk, text: str, lang: str
 ) -> None:
-    conversation = f"e2e-{lang}"
-    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
-    response = httpx.post(url, json={"text": text}, timeout=30)
+    started = chat(desk, f"e2e-{lang}")
+    url, auth = started.url, started.headers
+    response = httpx.post(url, json={"text": text}, headers=auth, timeout=30)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["lang"] == lang
     assert [reply["text"] for reply in body["replies"]] == [greeting(lang)]
 
-    history = httpx.get(url, timeout=5).json()
+    history = httpx.get(url, headers=auth, timeout=5).json()
     assert [(m["direction"], m["sender"], m["text"], m["status"]) for m in history] == [
         ("inbound", "customer", text, "processed"),
         ("outbound", "bot", greeting(lang), "sent"),
@@ -62,8 +75,8 @@ def test_greetings_are_answered_in_the_customer_language(
 def test_help_centre_questions_are_answered_with_a_link(
     desk: RunningDesk, text: str, lang: str
 ) -> None:
-    url = f"{desk.url}/api/v1/conversations/e2e-kb-{lang}/messages"
-    response = httpx.post(url, json={"text": text}, timeout=30)
+    started = chat(desk, f"e2e-kb-{lang}")
+    response = httpx.post(started.url, json={"text": text}, headers=started.headers, timeout=30)
     assert response.status_code == 200, response.text
     # Rasa's REST channel sends each paragraph as its own bubble: title, text, link; then the
     # bot asks whether it helped, with yes/no buttons.
@@ -74,9 +87,13 @@ def test_help_centre_questions_are_answered_with_a_link(
 
 
 def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: RunningDesk) -> None:
-    url = f"{desk.url}/api/v1/conversations/e2e-hacked/messages"
+    started = chat(desk, "e2e-hacked")
+    url, auth = started.url, started.headers
     response = httpx.post(
-        url, json={"text": "Me han hackeado la cuenta, alguien cambió mi contraseña"}, timeout=30
+        url,
+        json={"text": "Me han hackeado la cuenta, alguien cambió mi contraseña"},
+        headers=auth,
+        timeout=30,
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -85,7 +102,9 @@ def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: Runnin
     assert "Cerrar todas las sesiones" in texts  # safety steps at once
     assert "confirmar que la cuenta es tuya" in texts  # then proof of ownership (policy §8)
     # Locked out of the mailbox too: a person verifies another way; the ticket opens now.
-    skipped = httpx.post(url, json={"text": "no puedo, no tengo acceso al correo"}, timeout=30)
+    skipped = httpx.post(
+        url, json={"text": "no puedo, no tengo acceso al correo"}, headers=auth, timeout=30
+    )
     body = skipped.json()
     texts = " ".join(reply["text"] for reply in body["replies"])
     assert body["ticket"], body
@@ -94,8 +113,8 @@ def test_a_hacked_account_in_spanish_gets_safety_steps_and_a_person(desk: Runnin
 
 
 def say(desk: RunningDesk, conversation: str, text: str) -> list[str]:
-    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
-    response = httpx.post(url, json={"text": text}, timeout=30)
+    started = chat(desk, conversation)
+    response = httpx.post(started.url, json={"text": text}, headers=started.headers, timeout=30)
     assert response.status_code == 200, response.text
     return [reply["text"] for reply in response.json()["replies"]]
 
@@ -134,9 +153,8 @@ def test_saying_the_answer_did_not_help_brings_a_person(desk: RunningDesk) -> No
     ids=["emoji", "html", "code", "injection", "mixed", "german", "4kb"],
 )
 def test_awkward_messages_get_a_sensible_reply(desk: RunningDesk, text: str) -> None:
-    conversation = hashlib.sha256(text.encode()).hexdigest()[:12]
-    url = f"{desk.url}/api/v1/conversations/e2e-awkward-{conversation}/messages"
-    response = httpx.post(url, json={"text": text}, timeout=30)
+    started = chat(desk, "e2e-awkward-" + hashlib.sha256(text.encode()).hexdigest()[:12])
+    response = httpx.post(started.url, json={"text": text}, headers=started.headers, timeout=30)
     assert response.status_code == 200, response.text
     replies = [reply["text"] for reply in response.json()["replies"]]
     assert replies, "no reply"
@@ -148,15 +166,16 @@ def test_awkward_messages_get_a_sensible_reply(desk: RunningDesk, text: str) -> 
 def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) -> None:
     """Customer asks for a human -> triaged ticket -> an agent claims and replies -> the
     reply reaches the customer -> resolved -> the bot answers again."""
-    url = f"{desk.url}/api/v1/conversations/e2e-human/messages"
+    started = chat(desk, "e2e-human")
+    url, auth = started.url, started.headers
     agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
-    # A known premium customer (demo data): the plan raises the priority and sets a 12 h SLA.
+    # A known premium customer (demo data), vouched for by the site's signed identity: the
+    # plan raises the priority and sets a 12 h SLA.
+    vouched = sign({"account_id": "acc-2002", "plan": "premium", "exp": time.time() + 300}, KEY)
     asked = httpx.post(
         url,
-        json={
-            "text": "I want to talk to a human",
-            "metadata": {"email": "paul.premium@example.com"},
-        },
+        json={"text": "I want to talk to a human", "metadata": {"identity": vouched}},
+        headers=auth,
         timeout=30,
     ).json()
     number = asked["ticket"]
@@ -179,7 +198,7 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
     assert fields["status"] == "new"
     assert ticket["transcript"][0]["text"] == "I want to talk to a human"
 
-    waiting = httpx.post(url, json={"text": "hello? anyone?"}, timeout=30).json()
+    waiting = httpx.post(url, json={"text": "hello? anyone?"}, headers=auth, timeout=30).json()
     assert waiting["replies"] == []
     assert waiting["ticket"] == number
 
@@ -192,7 +211,7 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
         timeout=10,
     )
     assert reply.status_code == 200, reply.text
-    history = httpx.get(url, timeout=10).json()
+    history = httpx.get(url, headers=auth, timeout=10).json()
     assert (history[-1]["sender"], history[-1]["text"]) == (
         "agent",
         "Hi Paul, Léa here. How can I help?",
@@ -201,9 +220,29 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
 
     resolved = httpx.post(f"{desk.url}/api/v1/tickets/{number}/resolve", headers=agent, timeout=10)
     assert resolved.json()["status"] == "resolved"
-    back = httpx.post(url, json={"text": "hello"}, timeout=30).json()
+    back = httpx.post(url, json={"text": "hello"}, headers=auth, timeout=30).json()
     assert [r["text"] for r in back["replies"]] == [greeting("en")]
     assert back["ticket"] is None
+
+
+def test_an_unsigned_claim_of_a_premium_customer_buys_nothing(desk: RunningDesk) -> None:
+    """Issue 16: on main `metadata.email` of a premium customer attached their card and raised
+    the priority. Now the claim is shown to agents as unverified and priced as anonymous."""
+    started = chat(desk, "e2e-claim")
+    claimed = {"email": "paul.premium@example.com", "plan": "enterprise"}
+    asked = httpx.post(
+        started.url,
+        json={"text": "I want to talk to a human", "metadata": claimed},
+        headers=started.headers,
+        timeout=30,
+    ).json()
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    url = f"{desk.url}/api/v1/tickets/{asked['ticket']}"
+    ticket = httpx.get(url, headers=agent, timeout=10).json()
+    fields = ticket["ticket"]
+    assert (fields["plan"], fields["priority"], ticket["customer"]) == ("free", "normal", None)
+    assert "identity_unverified" in fields["tags"]
+    assert fields["routing"]["claimed"] == claimed
 
 
 def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
@@ -230,8 +269,10 @@ def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     assert any("When was the charge made" in text for text in verified), verified
     last4 = say(desk, conversation, "on November 20th")
     assert any("last 4 digits" in text for text in last4), last4
-    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
-    done = httpx.post(url, json={"text": "4242"}, timeout=30).json()
+    started = chat(desk, conversation)
+    done = httpx.post(
+        started.url, json={"text": "4242"}, headers=started.headers, timeout=30
+    ).json()
     number = done["ticket"]
     assert number, done
     agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
@@ -284,6 +325,9 @@ def test_email_to_urgent_becomes_an_urgent_ticket_threaded_both_ways(
     url = f"{desk.url}/api/v1/tickets/{number.group()}"
     ticket = httpx.get(url, headers=agent, timeout=10).json()["ticket"]
     assert (ticket["queue"], ticket["priority"], ticket["channel"]) == ("urgent", "urgent", "email")
+    # A From address names the customer but proves nothing: agents see it is unverified.
+    assert "identity_unverified" in ticket["tags"]
+    assert ticket["routing"]["identity_source"] == "email_from"
 
     reply = EmailMessage()
     reply["From"], reply["To"] = customer, "urgent@imageko.com"

@@ -18,18 +18,19 @@ import pytest
 from bot.runtime.demo import DEMO_CUSTOMERS
 from bot.verification.codes import totp
 from tests.conftest import SmtpSink
-from tests.e2e.conftest import RunningDesk
+from tests.e2e.conftest import RestChat, RunningDesk, start_chat
 
 pytestmark = pytest.mark.e2e
 ANA = next(c for c in DEMO_CUSTOMERS if c["account_id"] == "acc-1001")
 PAUL = next(c for c in DEMO_CUSTOMERS if c["account_id"] == "acc-2002")  # has an authenticator
 
 
-def say(desk: RunningDesk, conversation: str, text: str) -> list[dict[str, Any]]:
-    """Post one customer message over the REST API; the bot's replies. (The one place that
-    knows how a client writes into a conversation.)"""
-    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
-    response = httpx.post(url, json={"text": text, "lang": "en"}, timeout=30)
+def say(chat: RestChat, text: str) -> list[dict[str, Any]]:
+    """Post one customer message over the REST API, with the conversation's token; the bot's
+    replies."""
+    response = httpx.post(
+        chat.url, json={"text": text, "lang": "en"}, headers=chat.headers, timeout=30
+    )
     assert response.status_code == 200, response.text
     replies: list[dict[str, Any]] = response.json()["replies"]
     return replies
@@ -53,20 +54,20 @@ def mail_to(mail: SmtpSink, address: str, count: int) -> EmailMessage:
 def test_a_verified_customer_gets_their_conversation_by_an_emailed_link(
     desk: RunningDesk, mail: SmtpSink
 ) -> None:
-    conversation = "e2e-privacy-export"
-    asked = say(desk, conversation, "I want a copy of all my personal data")
+    conversation = start_chat(desk)
+    asked = say(conversation, "I want a copy of all my personal data")
     assert "confirm the account is yours" in texts(asked), asked
     before = len([m for m in mail.messages if m["To"] == ANA["email"]])
-    assert "sent it a 6-digit code" in texts(say(desk, conversation, ANA["email"]))
+    assert "sent it a 6-digit code" in texts(say(conversation, ANA["email"]))
     code = re.search(r"\b(\d{6})\b", mail_to(mail, ANA["email"], before + 1).get_content())
     assert code is not None
 
-    verified = say(desk, conversation, code.group(1))
+    verified = say(conversation, code.group(1))
     assert "your account is verified" in texts(verified), verified
     offered = [b["payload"] for reply in verified for b in reply.get("buttons") or ()]
     assert offered == ["/privacy_export", "/privacy_erase", "/human_request"]
 
-    sent = texts(say(desk, conversation, "/privacy_export"))
+    sent = texts(say(conversation, "/privacy_export"))
     assert "emailed a download link to the address on file" in sent, sent
     assert "valid for 48 hours" in sent
     link = re.search(r"/privacy/exports/\S+", mail_to(mail, ANA["email"], before + 2).get_content())
@@ -78,34 +79,33 @@ def test_a_verified_customer_gets_their_conversation_by_an_emailed_link(
     with zipfile.ZipFile(io.BytesIO(download.content)) as bundle:
         document = json.loads(bundle.read("imageko-support-data.json"))
     assert document["customer"]["email"] == ANA["email"]
-    (this,) = [c for c in document["conversations"] if c["id"] == conversation]
+    (this,) = [c for c in document["conversations"] if c["id"] == conversation.id]
     said = [m["text"] for m in this["messages"] if m["from"] == "customer"]
     assert said[:2] == ["I want a copy of all my personal data", ANA["email"]]
     assert code.group(1) not in json.dumps(document)  # the code was redacted when stored
 
 
 def test_a_verified_customer_has_their_data_erased_after_confirming(desk: RunningDesk) -> None:
-    conversation = "e2e-privacy-erase"
-    assert "confirm the account is yours" in texts(say(desk, conversation, "delete my data"))
-    say(desk, conversation, PAUL["email"])
-    verified = say(desk, conversation, totp(PAUL["totp_secret"], datetime.now(UTC)))
+    conversation = start_chat(desk)
+    assert "confirm the account is yours" in texts(say(conversation, "delete my data"))
+    say(conversation, PAUL["email"])
+    verified = say(conversation, totp(PAUL["totp_secret"], datetime.now(UTC)))
     assert "your account is verified" in texts(verified), verified
 
-    asked = say(desk, conversation, "/privacy_erase")
+    asked = say(conversation, "/privacy_erase")
     assert "cannot be undone" in texts(asked), asked
     assert [b["payload"] for reply in asked for b in reply.get("buttons") or ()] == [
         "/affirm",
         "/deny",
     ]
-    done = texts(say(desk, conversation, "/affirm"))
+    done = texts(say(conversation, "/affirm"))
     assert "your customer record is deleted" in done, done
 
-    url = f"{desk.url}/api/v1/conversations/{conversation}/messages"
-    history = httpx.get(url, timeout=10).json()
+    history = httpx.get(conversation.url, headers=conversation.headers, timeout=10).json()
     assert [(m["sender"], m["text"]) for m in history] == [("bot", done)]
     # The account is gone: the same email now proves nothing (no code can match).
-    again = "e2e-privacy-erase-again"
-    say(desk, again, "delete my data")
-    say(desk, again, PAUL["email"])
-    retry = texts(say(desk, again, totp(PAUL["totp_secret"], datetime.now(UTC))))
+    again = start_chat(desk)
+    say(again, "delete my data")
+    say(again, PAUL["email"])
+    retry = texts(say(again, totp(PAUL["totp_secret"], datetime.now(UTC))))
     assert "your account is verified" not in retry, retry

@@ -24,6 +24,7 @@ class Tab:
 
     def __init__(self) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
+        self.session = self.token = ""  # what session_confirm gave
         self.events: dict[str, list[Any]] = defaultdict(list)
         self.arrived = asyncio.Event()
         for name in ("session_confirm", "bot_uttered", "handoff", "error", "typing"):
@@ -46,24 +47,39 @@ class Tab:
                 await self.arrived.wait()
         return self.events[name]
 
+    @property
+    def auth(self) -> dict[str, str]:
+        """The session's token, for the REST history and uploads."""
+        return {"Authorization": f"Bearer {self.token}"}
+
     def texts(self) -> list[str]:
         return [e.get("text", "") for e in self.events["bot_uttered"]]
 
 
-async def _open(desk: RunningDesk, session_id: str) -> Tab:
+@pytest.fixture(scope="module")
+def desk_env() -> dict[str, str]:
+    """Eight messages a minute per conversation: the flood test sends twelve at once."""
+    return {"RATE_MESSAGES_PER_CONVERSATION": "8"}
+
+
+async def _open(desk: RunningDesk, resume: Tab | None = None) -> Tab:
+    """A connected tab with a confirmed session: a new one, or `resume`'s (with its token)."""
     tab = Tab()
     await tab.client.connect(desk.url, transports=["websocket"])
-    await tab.client.emit("session_request", {"session_id": session_id})
-    assert await tab.wait("session_confirm") == [session_id]
+    asked = {"session_id": resume.session, "token": resume.token} if resume else {}
+    await tab.client.emit("session_request", asked)
+    (confirmed,) = await tab.wait("session_confirm")
+    tab.session, tab.token = confirmed["session_id"], confirmed["token"]
+    if resume is not None:
+        assert tab.session == resume.session
     return tab
 
 
 async def test_two_tabs_of_one_session_see_the_same_conversation(desk: RunningDesk) -> None:
-    first, second = await _open(desk, "webchat-e2e-tabs"), await _open(desk, "webchat-e2e-tabs")
+    first = await _open(desk)
+    second = await _open(desk, resume=first)
     try:
-        await first.client.emit(
-            "user_uttered", {"message": "hello", "session_id": "webchat-e2e-tabs"}
-        )
+        await first.client.emit("user_uttered", {"message": "hello", "session_id": first.session})
         await first.wait("bot_uttered")
         await second.wait("bot_uttered")
         assert first.texts() == second.texts() == [greeting("en")]
@@ -72,8 +88,8 @@ async def test_two_tabs_of_one_session_see_the_same_conversation(desk: RunningDe
             "metadata": {"sender": "bot"},
         }
         # The conversation is the session: its history is there for a reload.
-        url = f"{desk.url}/api/v1/conversations/webchat-e2e-tabs/messages"
-        async with httpx.AsyncClient(timeout=10) as http:
+        url = f"{desk.url}/api/v1/conversations/{first.session}/messages"
+        async with httpx.AsyncClient(timeout=10, headers=first.auth) as http:
             history = (await http.get(url)).json()
         assert [m["text"] for m in history] == ["hello", greeting("en")]
     finally:
@@ -82,12 +98,11 @@ async def test_two_tabs_of_one_session_see_the_same_conversation(desk: RunningDe
 
 
 async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
-    session = "webchat-e2e-human"
-    tab = await _open(desk, session)
+    tab = await _open(desk)
     try:
         await tab.client.emit(
             "user_uttered",
-            {"message": "I want to talk to a human", "session_id": session, "customData": {}},
+            {"message": "I want to talk to a human", "session_id": tab.session, "customData": {}},
         )
         (handoff,) = await tab.wait("handoff")
         number = handoff["ticket"]
@@ -112,21 +127,29 @@ async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
         await tab.client.disconnect()
 
 
+MINE = "<the tab's session>"
+
+
 @pytest.mark.parametrize(
     ("event", "payload", "code"),
     [
         ("session_request", {"session_id": "x"}, "bad_session"),
         ("session_request", {"session_id": "../../etc/passwd"}, "bad_session"),
         ("user_uttered", {"message": "hi", "session_id": "webchat-e2e-other"}, "foreign_session"),
-        ("user_uttered", {"message": "   ", "session_id": "webchat-e2e-bad"}, "empty_message"),
-        ("user_uttered", {"message": "x" * 5000, "session_id": "webchat-e2e-bad"}, "too_long"),
+        ("user_uttered", {"message": "   ", "session_id": MINE}, "empty_message"),
+        ("user_uttered", {"message": "x" * 5000, "session_id": MINE}, "too_long"),
         ("user_uttered", ["not", "an", "object"], "bad_event"),
+        ("user_uttered", {"message": "nul\x00", "session_id": MINE}, "control_character"),
+        ("user_uttered", {"message": "\ud800", "session_id": MINE}, "lone_surrogate"),
+        ("user_uttered", {"message": "hi", "customData": {"language": "xx"}}, "unsupported_lang"),
     ],
 )
 async def test_bad_events_get_a_named_error(
     desk: RunningDesk, event: str, payload: Any, code: str
 ) -> None:
-    tab = await _open(desk, "webchat-e2e-bad")
+    tab = await _open(desk)
+    if isinstance(payload, dict) and payload.get("session_id") == MINE:
+        payload = {**payload, "session_id": tab.session}
     try:
         await tab.client.emit(event, payload)
         (error,) = await tab.wait("error")
@@ -137,15 +160,15 @@ async def test_bad_events_get_a_named_error(
 
 
 async def test_a_flood_gets_a_polite_notice_and_nothing_is_lost(desk: RunningDesk) -> None:
-    session = "webchat-e2e-flood"
-    tab = await _open(desk, session)
+    tab = await _open(desk)
+    session = tab.session
     try:
         for number in range(12):
             await tab.client.emit(
                 "user_uttered", {"message": f"hi {number}", "session_id": session}
             )
         url = f"{desk.url}/api/v1/conversations/{session}/messages"
-        async with httpx.AsyncClient(timeout=10) as http, asyncio.timeout(WAIT_S):
+        async with httpx.AsyncClient(timeout=10, headers=tab.auth) as http, asyncio.timeout(WAIT_S):
             while True:  # until every message is stored and done with (bounded)
                 history = (await http.get(url)).json()
                 mine = [m for m in history if m["sender"] == "customer"]
@@ -175,12 +198,15 @@ async def test_only_a_signed_identity_sets_the_plan(
     if custom.get("identity") == "SIGNED":
         claims = {"account_id": "acc-2002", "plan": "premium", "exp": time.time() + 300}
         custom = {"identity": sign(claims, SECRET_KEY.encode())}
-    session = f"webchat-e2e-identity-{plan}-{len(custom)}-{sorted(custom)[0]}"
-    tab = await _open(desk, session)
+    tab = await _open(desk)
     try:
         await tab.client.emit(
             "user_uttered",
-            {"message": "I want to talk to a human", "session_id": session, "customData": custom},
+            {
+                "message": "I want to talk to a human",
+                "session_id": tab.session,
+                "customData": custom,
+            },
         )
         (handoff,) = await tab.wait("handoff")
         agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}

@@ -13,12 +13,17 @@ from tests.e2e.conftest import AGENT_TOKEN, ARTIFACTS, RunningDesk, shot
 pytestmark = pytest.mark.e2e
 WEBCHAT_JS = PROJECT_ROOT / "var" / "vendor" / "rasa-webchat.js"  # `make web`
 WAIT_MS = 30_000
+# Records every Content-Security-Policy violation of the page.
+CSP_WATCH = """window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));"""
 
 
 def test_a_customer_gets_help_then_a_person_in_the_widget(
     desk: RunningDesk, browser: Browser
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.add_init_script(CSP_WATCH)
     page.goto(f"{desk.url}/help/en/")
     expect(page.get_by_role("heading", level=1)).to_have_text("imageko help centre")
     page.get_by_role("button", name="Chat with us").click()
@@ -30,6 +35,13 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     box.press("Enter")
     expect(log).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
     shot(page, "widget-desktop-answer")
+    # The desk named the session and gave its token; only the token opens the history.
+    session = page.evaluate("localStorage.getItem('imageko_chat_session')")
+    token = page.evaluate("localStorage.getItem('imageko_chat_token')")
+    history = f"{desk.url}/api/v1/conversations/{session}/messages"
+    assert httpx.get(history, timeout=10).status_code == 401
+    mine = httpx.get(history, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert "How do I download" in mine.text
 
     page.reload()  # the conversation survives a reload
     expect(page.get_by_role("log")).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
@@ -60,11 +72,13 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     ticket = httpx.get(url, headers=agent, timeout=10).json()
     assert any(line["image"] for line in ticket["transcript"])  # on the ticket, for the agent
     shot(page, "widget-desktop-upload")
+    assert page.evaluate("window.__csp") == []  # the page and the widget run under the CSP
     page.close()
 
 
 def test_the_widget_fits_a_phone_and_speaks_spanish(desk: RunningDesk, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.add_init_script(CSP_WATCH)
     page.goto(f"{desk.url}/help/es/")
     page.get_by_role("button", name="Chatea con nosotros").click()
     chat = page.get_by_role("dialog", name="Soporte de imageko")
@@ -80,6 +94,7 @@ def test_the_widget_fits_a_phone_and_speaks_spanish(desk: RunningDesk, browser: 
     shot(page, "widget-mobile-es")
     page.keyboard.press("Escape")
     expect(chat).to_be_hidden()
+    assert page.evaluate("window.__csp") == []
     page.close()
 
 
@@ -104,7 +119,10 @@ def test_help_pages_search_and_contact(desk: RunningDesk, browser: Browser) -> N
 def test_the_stock_rasa_webchat_widget_works_unchanged(desk: RunningDesk, browser: Browser) -> None:
     """Protocol compatibility: rasa-webchat 1.0.1 from the npm registry (vendored by `make
     web`), pointed at the hub, holds a conversation with the bot."""
-    page = browser.new_page()
+    # The stock widget lives on a customer's own site, not under the help centre's CSP (it
+    # injects its own <style> and, here, an inline <script>): a context that ignores the CSP.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
     page.goto(f"{desk.url}/help/en/contact")  # any page of the hub: same origin for storage
     page.evaluate("document.querySelectorAll('.ik-launcher, .ik-panel').forEach(n => n.remove())")
     page.add_script_tag(path=str(WEBCHAT_JS))
@@ -123,7 +141,7 @@ def test_the_stock_rasa_webchat_widget_works_unchanged(desk: RunningDesk, browse
         "imageko assistant", timeout=WAIT_MS
     )
     shot(page, "stock-rasa-webchat")
-    page.close()
+    context.close()
 
 
 def test_a_dropped_connection_catches_up_on_what_was_said_meanwhile(

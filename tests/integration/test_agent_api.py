@@ -16,9 +16,9 @@ from bot.settings import Settings
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.integration.conftest import start_chat
 
 TOKEN = "agent-secret"
-CUSTOMER_URL = "/api/v1/conversations/{}/messages"
 
 
 @pytest.fixture
@@ -60,12 +60,13 @@ async def test_every_call_needs_the_token_and_an_agent(
 
 
 async def test_a_whole_ticket_life_over_http(client: httpx.AsyncClient, app: FastAPI) -> None:
-    number = await _ticket(app, "life1")
+    chat = await start_chat(client)
+    number = await _ticket(app, chat.id)
     queue = await client.get("/api/v1/queues/support/tickets", headers=_as("lea"))
     assert [t["number"] for t in queue.json()] == [number]
 
     # Queued: the customer's message is stored on the ticket; Rasa (down) is not asked.
-    waiting = await client.post(CUSTOMER_URL.format("life1"), json={"text": "hello??"})
+    waiting = await client.post(chat.messages, json={"text": "hello??"}, headers=chat.headers)
     assert waiting.status_code == 200
     assert waiting.json()["replies"] == []
     assert waiting.json()["ticket"] == number
@@ -82,7 +83,7 @@ async def test_a_whole_ticket_life_over_http(client: httpx.AsyncClient, app: Fas
     )
     assert reply.status_code == 200
     assert reply.json()["status"] == "sent"
-    history = await client.get(CUSTOMER_URL.format("life1"))
+    history = await client.get(chat.messages, headers=chat.headers)
     assert history.json()[-1]["text"] == "Hi, Léa here."
     assert history.json()[-1]["sender"] == "agent"
 
@@ -109,7 +110,7 @@ async def test_a_whole_ticket_life_over_http(client: httpx.AsyncClient, app: Fas
     resolved = await client.post(f"/api/v1/tickets/{number}/resolve", headers=_as("lea"))
     assert resolved.json()["status"] == "resolved"
     # Back with the bot: this message goes to Rasa, which is down here.
-    after = await client.post(CUSTOMER_URL.format("life1"), json={"text": "one more thing"})
+    after = await client.post(chat.messages, json={"text": "one more thing"}, headers=chat.headers)
     assert after.status_code == 503
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 
 from bot.conversations.store import ConversationStore
 from bot.db import session_factory
@@ -13,6 +16,7 @@ from bot.runtime.demo import seed_demo
 from bot.triage import sla
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.integration.conftest import start_chat
 
 URL = "/api/v1/conversations/{}/messages"
 
@@ -25,10 +29,11 @@ def _store(app: FastAPI) -> ConversationStore:
 async def test_with_rasa_down_the_message_is_stored_and_503_explains(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    response = await client.post(URL.format("new-conv"), json={"text": "hola"})
+    chat = await start_chat(client)
+    response = await client.post(chat.messages, json={"text": "hola"}, headers=chat.headers)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "assistant_unavailable"
-    (stored,) = await _store(app).history("new-conv")  # a new id created the conversation
+    (stored,) = await _store(app).history(chat.id)  # the first message created it
     assert (stored.text, stored.lang, stored.status) == ("hola", "es", MessageStatus.FAILED)
     assert stored.error
 
@@ -36,8 +41,9 @@ async def test_with_rasa_down_the_message_is_stored_and_503_explains(
 async def test_declared_language_wins_over_detection(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    await client.post(URL.format("c1"), json={"text": "hello", "lang": "fr"})
-    (stored,) = await _store(app).history("c1")
+    chat = await start_chat(client)
+    await client.post(chat.messages, json={"text": "hello", "lang": "fr"}, headers=chat.headers)
+    (stored,) = await _store(app).history(chat.id)
     assert stored.lang == "fr"
 
 
@@ -54,17 +60,23 @@ async def test_declared_language_wins_over_detection(
 async def test_bad_input_is_refused_with_a_named_error_and_nothing_stored(
     client: httpx.AsyncClient, app: FastAPI, content: bytes, status: int, code: str
 ) -> None:
+    chat = await start_chat(client)
     response = await client.post(
-        URL.format("c2"), content=content, headers={"content-type": "application/json"}
+        chat.messages,
+        content=content,
+        headers={"content-type": "application/json", **chat.headers},
     )
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
-    assert await _store(app).history("c2") == []
+    assert await _store(app).history(chat.id) == []
 
 
 async def test_invalid_conversation_id_is_422(client: httpx.AsyncClient) -> None:
-    response = await client.post(URL.format("has%20space"), json={"text": "hi"})
+    chat = await start_chat(client)
+    response = await client.post(
+        URL.format("has%20space"), json={"text": "hi"}, headers=chat.headers
+    )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "path.conversation_id"
 
@@ -76,9 +88,10 @@ async def test_unknown_route_uses_the_same_error_shape(client: httpx.AsyncClient
 
 
 async def test_history_lists_stored_messages(client: httpx.AsyncClient) -> None:
-    await client.post(URL.format("c3"), json={"text": "first"})
-    await client.post(URL.format("c3"), json={"text": "second"})
-    history = (await client.get(URL.format("c3"))).json()
+    chat = await start_chat(client)
+    await client.post(chat.messages, json={"text": "first"}, headers=chat.headers)
+    await client.post(chat.messages, json={"text": "second"}, headers=chat.headers)
+    history = (await client.get(chat.messages, headers=chat.headers)).json()
     assert [(m["direction"], m["text"]) for m in history] == [
         ("inbound", "first"),
         ("inbound", "second"),
@@ -103,33 +116,42 @@ async def test_readyz_names_the_failing_dependency(client: httpx.AsyncClient) ->
 
 async def test_secrets_never_reach_the_transcript(client: httpx.AsyncClient, app: FastAPI) -> None:
     text = "card 4242 4242 4242 4242, my password is hunter2, code 123456"
-    await client.post(URL.format("secret1"), json={"text": text})
-    (stored,) = await _store(app).history("secret1")
+    chat = await start_chat(client)
+    await client.post(chat.messages, json={"text": text}, headers=chat.headers)
+    (stored,) = await _store(app).history(chat.id)
     assert stored.text == "card [card number], my password is [password], code [code]"
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-UPLOADS = "/api/v1/conversations/{}/uploads"
+def _png(size: tuple[int, int] = (24, 12)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (75, 43, 214)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 async def test_a_screenshot_is_stored_served_and_joins_the_ticket(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     await seed_demo(session_factory(app.state.engine))
-    await app.state.store.record_inbound(InboundMessage("shot1", "webchat", "help"), "en")
+    chat = await start_chat(client)
+    await app.state.store.record_inbound(InboundMessage(chat.id, "webchat", "help"), "en")
     decision = route("bug_report", 1.0, "bug", "en", None, handoff=True).as_dict()
     opened = await app.state.tickets.open_from_handoff(
-        "shot1", decision, channel="webchat", lang="en", plan=None
+        chat.id, decision, channel="webchat", lang="en", plan=None
     )
-    response = await client.post(UPLOADS.format("shot1"), content=PNG)
+    response = await client.post(chat.uploads, content=PNG, headers=chat.headers)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["content_type"] == "image/png"
     served = await client.get(body["url"])
-    assert served.content == PNG
+    with Image.open(io.BytesIO(served.content)) as image:  # re-encoded: the same pixels
+        assert (image.format, image.size) == ("PNG", (24, 12))
+        assert image.convert("RGB").getpixel((3, 3)) == (75, 43, 214)
     transcript = await app.state.tickets.transcript(opened.ticket.number or "")
     assert transcript[-1].meta["image"] == body["url"]
-    history = (await client.get(URL.format("shot1"))).json()
+    history = (await client.get(chat.messages, headers=chat.headers)).json()
     assert history[-1]["image"] == body["url"]
 
 
@@ -144,10 +166,11 @@ async def test_a_screenshot_is_stored_served_and_joins_the_ticket(
 async def test_uploads_that_are_refused(
     client: httpx.AsyncClient, app: FastAPI, content: bytes, status: int, code: str
 ) -> None:
-    response = await client.post(UPLOADS.format("shot2"), content=content)
+    chat = await start_chat(client)
+    response = await client.post(chat.uploads, content=content, headers=chat.headers)
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
-    assert await _store(app).history("shot2") == []
+    assert await _store(app).history(chat.id) == []
 
 
 async def test_only_stored_uploads_can_be_fetched(client: httpx.AsyncClient) -> None:

@@ -29,7 +29,7 @@ import pytest
 from redis import Redis
 
 from tests.conftest import SmtpSink
-from tests.e2e.conftest import AGENT_TOKEN, SECRET_KEY, RunningDesk
+from tests.e2e.conftest import AGENT_TOKEN, SECRET_KEY, RestChat, RunningDesk, start_chat
 from tests.e2e.test_webchat import _open as open_tab
 from tests.fakes import telegram_api as tg
 from tests.fakes.threaded import served
@@ -99,15 +99,10 @@ def desk_env(telegram: tg.FakeTelegram) -> dict[str, str]:
 # --- how each channel is written to ---------------------------------------------------------
 
 
-def post(
-    desk: RunningDesk, conversation: str, text: str, metadata: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """One customer message on the REST API. The one place that knows how a client posts:
-    adapt it when conversations need a customer token."""
+def post(chat: RestChat, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One customer message on the REST API, with the conversation's token."""
     body: dict[str, Any] = {"text": text, **({"metadata": metadata} if metadata else {})}
-    response = httpx.post(
-        f"{desk.url}/api/v1/conversations/{conversation}/messages", json=body, timeout=30
-    )
+    response = httpx.post(chat.url, json=body, headers=chat.headers, timeout=30)
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
     return answer
@@ -143,27 +138,28 @@ def processed(desk: RunningDesk, conversation_like: str, count: int) -> None:
     pytest.fail(f"{conversation_like}: fewer than {count} messages processed")
 
 
-def verify_then_hand_off(desk: RunningDesk, mail: SmtpSink) -> tuple[str, str]:
+def verify_then_hand_off(desk: RunningDesk, mail: SmtpSink) -> tuple[str, str, str]:
     """The double-charge flow on REST: a real code mailed and typed, then billing details
-    with a card number in them; the code and the ticket's number."""
-    conversation = "secrets-verify"
-    post(desk, conversation, "You charged me twice for my subscription this month")
+    with a card number in them; the code, the ticket's number and the conversation."""
+    conversation = start_chat(desk)
+    post(conversation, "You charged me twice for my subscription this month")
     before = len(mail.messages)
-    post(desk, conversation, "it's ana.free@example.com")
+    post(conversation, "it's ana.free@example.com")
     assert len(mail.messages) == before + 1
     code = re.search(r"\b(\d{6})\b", mail.messages[-1].get_content())
     assert code is not None
-    verified = post(desk, conversation, code.group(1))
+    verified = post(conversation, code.group(1))
     assert any("your account is verified" in r["text"] for r in verified["replies"]), verified
-    post(desk, conversation, f"on November 20th with my card {VERIFY_CARD}")
-    done = post(desk, conversation, "1111")
+    post(conversation, f"on November 20th with my card {VERIFY_CARD}")
+    done = post(conversation, "1111")
     assert done["ticket"], done
-    return code.group(1), str(done["ticket"])
+    return code.group(1), str(done["ticket"]), conversation.id
 
 
-async def webchat(desk: RunningDesk, secrets: Secrets) -> None:
-    session = "webchat-secrets"
-    tab = await open_tab(desk, session)  # the web chat tests' own way in: adapted with them
+async def webchat(desk: RunningDesk, secrets: Secrets) -> str:
+    """The secrets typed into a web chat session; its id."""
+    tab = await open_tab(desk)  # the web chat tests' own way in
+    session = tab.session
     try:
         for number, text in enumerate(said(secrets), start=1):
             custom = {"note": f"pass: {secrets.password}"} if number == 1 else {}
@@ -173,6 +169,7 @@ async def webchat(desk: RunningDesk, secrets: Secrets) -> None:
             await asyncio.to_thread(processed, desk, session, number)
     finally:
         await tab.client.disconnect()
+    return session
 
 
 def email(desk: RunningDesk, secrets: Secrets) -> None:
@@ -270,14 +267,15 @@ def test_no_store_keeps_a_customer_secret(
     desk: RunningDesk, mail: SmtpSink, telegram: tg.FakeTelegram
 ) -> None:
     # Every channel, each with its own secrets.
+    rest = start_chat(desk)
     for text in said(REST):
-        post(desk, "secrets-rest", text, metadata={"note": f"my password is {REST.password}"})
-    code, number = verify_then_hand_off(desk, mail)
+        post(rest, text, metadata={"note": f"my password is {REST.password}"})
+    code, number, verify = verify_then_hand_off(desk, mail)
     note(desk, number, f"customer read the card on the phone: {NOTE_CARD}")
-    asyncio.run(webchat(desk, WEBCHAT))
+    session = asyncio.run(webchat(desk, WEBCHAT))
     email(desk, EMAIL)
     telegram_chat(desk, TELEGRAM)
-    httpx.get(f"{desk.url}/api/v1/conversations/secrets-rest/messages?api_key={QUERY_KEY}")
+    httpx.get(f"{rest.url}?api_key={QUERY_KEY}", headers=rest.headers)
 
     raw = [
         *REST.raw(),
@@ -308,7 +306,7 @@ def test_no_store_keeps_a_customer_secret(
     # ...and the search looked where the text went: the stores hold the redacted messages.
     assert any(k.startswith("0:rasa:tracker:") for k, _ in entries), "no Rasa tracker in Redis"
     trackers = " ".join(v for k, v in entries if ":tracker:" in k)
-    for conversation in ("secrets-rest", "secrets-verify", "webchat-secrets", "telegram:"):
+    for conversation in (rest.id, verify, session, "telegram:"):
         assert conversation in " ".join(k for k, _ in entries), conversation
     assert "[card number]" in trackers
     assert "[password]" in trackers

@@ -20,10 +20,14 @@
   };
   var lang = localStorage.getItem("imageko_chat_lang") || (script && script.dataset.lang) || "en";
   if (!STRINGS[lang]) { lang = "en"; }
+  // The desk names the session and gives it a token (session_confirm); only the token's holder
+  // may resume it, read its history or upload into it. Both stay in this browser's storage.
   var session = localStorage.getItem("imageko_chat_session");
-  if (!session) {
-    session = "web-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
-    localStorage.setItem("imageko_chat_session", session);
+  var token = localStorage.getItem("imageko_chat_token");
+  function authorised(headers) {
+    var all = headers || {};
+    all.Authorization = "Bearer " + token;
+    return all;
   }
 
   function el(tag, attrs, text) {
@@ -88,10 +92,20 @@
   }
 
   var socket = null;
+  var confirmed = false;  // this connection's session_confirm came: messages may go out
+  var pending = [];  // typed before that: sent once it came (and the history is shown)
   function connect() {
     socket = window.io(base, {transports: ["websocket", "polling"]});
-    socket.on("connect", function () { banner.hidden = true; socket.emit("session_request", {session_id: session}); });
-    socket.on("session_confirm", function () { history(); });
+    socket.on("connect", function () { banner.hidden = true; socket.emit("session_request", {session_id: session, token: token}); });
+    socket.on("session_confirm", function (m) {
+      var id = (m && m.session_id) || m;
+      var resumed = id === session;
+      session = id; token = m && m.token;
+      localStorage.setItem("imageko_chat_session", session);
+      localStorage.setItem("imageko_chat_token", token);
+      confirmed = true;
+      if (resumed) { history(flush); } else { flush(); }  // a new chat has no history yet
+    });
     socket.on("bot_uttered", function (m) {
       var buttons = (m.quick_replies || []).map(function (q) { return {title: q.title, payload: q.payload}; });
       show((m.metadata && m.metadata.sender) || "bot", m.text || (m.attachment && m.attachment.payload && m.attachment.payload.src) || "", buttons);
@@ -99,13 +113,12 @@
     socket.on("typing", function (m) { typing.hidden = !(m && m.on); });
     socket.on("handoff", function (m) { state.textContent = t("queued").replace("{t}", m.ticket); state.hidden = false; });
     socket.on("error", function (m) { show("system", (m && m.message) || "error"); });
-    socket.on("disconnect", function () { banner.textContent = t("offline"); banner.hidden = false; });
+    socket.on("disconnect", function () { confirmed = false; banner.textContent = t("offline"); banner.hidden = false; });
   }
 
-  var loaded = false;
-  function history() {
+  function history(then) {
     // After a reload or a reconnect: everything said meanwhile, from the stored conversation.
-    fetch(base + "/api/v1/conversations/" + encodeURIComponent(session) + "/messages")
+    fetch(base + "/api/v1/conversations/" + encodeURIComponent(session) + "/messages", {headers: authorised()})
       .then(function (r) { return r.ok ? r.json() : []; })
       .then(function (messages) {
         log.textContent = "";
@@ -113,8 +126,9 @@
           var sender = m.direction === "inbound" ? "customer" : m.sender;
           show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image);
         });
-        loaded = true;
-      });
+        pending.forEach(function (text) { show("customer", text); });  // on their way
+      })
+      .finally(then);
   }
 
   function hours() {
@@ -123,21 +137,27 @@
     }).catch(function () {});
   }
 
-  function send(text, shown) {
-    if (!text.trim() || !socket) { return; }
-    show("customer", shown || text);
+  function utter(text) {
     var data = {language: lang};
     if (script && script.dataset.identity) { data.identity = script.dataset.identity; }  // signed by the site
     socket.emit("user_uttered", {message: text, session_id: session, customData: data});
+  }
+  function flush() { pending.splice(0).forEach(utter); }
+
+  function send(text, shown) {
+    if (!text.trim() || !socket) { return false; }
+    show("customer", shown || text);
+    if (confirmed) { utter(text); } else { pending.push(text); }
+    return true;
   }
 
   file.addEventListener("change", function () {
     var chosen = file.files && file.files[0];
     file.value = "";
-    if (!chosen) { return; }
+    if (!chosen || !token) { return; }
     if (chosen.size > 5 * 1024 * 1024) { show("system", t("tooBig")); return; }
     fetch(base + "/api/v1/conversations/" + encodeURIComponent(session) + "/uploads", {
-      method: "POST", body: chosen, headers: {"Content-Type": "application/octet-stream"}
+      method: "POST", body: chosen, headers: authorised({"Content-Type": "application/octet-stream"})
     }).then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
       .then(function (res) {
         if (res.ok) { show("customer", "", [], res.body.url); }
@@ -146,9 +166,12 @@
   });
 
   var typedAt = 0;  // tell the agent the customer is typing, at most every 2 s per message
-  form.addEventListener("submit", function (event) { event.preventDefault(); send(input.value); input.value = ""; typedAt = 0; });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (send(input.value)) { input.value = ""; typedAt = 0; }
+  });
   input.addEventListener("input", function () {
-    if (!socket || !input.value || Date.now() - typedAt < 2000) { return; }
+    if (!socket || !token || !input.value || Date.now() - typedAt < 2000) { return; }
     typedAt = Date.now();
     socket.emit("user_typing", {session_id: session});
   });

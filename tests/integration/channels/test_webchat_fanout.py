@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from bot.runtime.launcher import free_port
+from bot.security.tokens import ConversationTokens
 from channels.base import InboundMessage, OutboundMessage
 from channels.webchat.server import WebchatServer
 from tests.conftest import REDIS_URL
@@ -30,12 +31,24 @@ async def _no_typing(session_id: str) -> None:
     return None
 
 
+async def _no_limit(action: str, address: str, session_id: str) -> float | None:
+    return None
+
+
 @pytest.fixture
 async def hubs(redis: Any) -> AsyncIterator[list[tuple[WebchatServer, int]]]:
     running = []
     servers = []
     for _ in range(2):
-        chat = WebchatServer(_no_reply, _keep, _no_typing, REDIS_URL)
+        chat = WebchatServer(
+            _no_reply,
+            _keep,
+            _no_typing,
+            tokens=ConversationTokens(b"fan-out key"),
+            wait=_no_limit,
+            languages=("en",),
+            redis_url=REDIS_URL,
+        )
         app = FastAPI()
         app.mount("/socket.io", chat.asgi_app())
         port = free_port()
@@ -65,10 +78,10 @@ async def test_a_reply_from_another_hub_reaches_the_customer(
     client.on("session_confirm", confirmed.put)
     await client.connect(f"http://127.0.0.1:{port_a}", transports=["websocket"])
     try:
-        await client.emit("session_request", {"session_id": "fanout-session-1"})
-        assert await asyncio.wait_for(confirmed.get(), 10) == "fanout-session-1"
+        await client.emit("session_request", {"session_id": None})
+        session_id = (await asyncio.wait_for(confirmed.get(), 10))["session_id"]
         await asyncio.sleep(0.5)  # the Redis manager's listener subscribes in the background
-        await hub_b.send(OutboundMessage("fanout-session-1", "from hub B", sender="agent"))
+        await hub_b.send(OutboundMessage(session_id, "from hub B", sender="agent"))
         arrived = await asyncio.wait_for(received.get(), 10)
         assert arrived == {"text": "from hub B", "metadata": {"sender": "agent"}}
     finally:

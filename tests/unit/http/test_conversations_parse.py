@@ -35,7 +35,27 @@ def test_lang_and_metadata_are_optional() -> None:
         (_body(text=""), InvalidField, "empty_text"),
         (_body(text="  \n\t "), InvalidField, "empty_text"),
         (_body(text=42), InvalidField, "invalid_field"),
-        (_body(text="hi", lang="english"), InvalidField, "invalid_field"),
+        (_body(text="hi", lang="english"), InvalidField, "unsupported_lang"),
+        (_body(text="hi", lang="xx"), InvalidField, "unsupported_lang"),  # only en/es/fr
+        (_body(text="hi", lang="de"), InvalidField, "unsupported_lang"),
+        (_body(text="nul\x00"), InvalidField, "control_character"),
+        (_body(text="\ud800"), InvalidField, "lone_surrogate"),
+        (_body(text="hi", metadata={"k": "\x1b"}), InvalidField, "control_character"),
+        (_body(text="hi", metadata={"\x00": 1}), InvalidField, "control_character"),
+        (b'{"text": "hi", "metadata": {"n": NaN}}', BadRequest, "not_finite"),
+        (b'{"text": "hi", "metadata": {"n": -Infinity}}', BadRequest, "not_finite"),
+        (b'{"text": "hi", "metadata": {"n": 1e999}}', BadRequest, "not_finite"),
+        (b'{"text": "hi", "metadata": {"n": ' + b"7" * 5000 + b"}}", BadRequest, "number_too_long"),
+        (
+            b'{"text": "hi", "metadata": ' + b"[" * 20000 + b"]" * 20000 + b"}",
+            BadRequest,
+            "too_deep",
+        ),
+        (
+            b'{"text": "hi", "metadata": {"a": ' + b"[" * 900 + b"]" * 900 + b"}}",
+            BadRequest,
+            "too_deep",
+        ),
         (_body(text="hi", metadata="plan=free"), InvalidField, "invalid_field"),
         (_body(text="hi", colour="blue"), InvalidField, "invalid_field"),
     ],
@@ -64,4 +84,9 @@ def test_oversize_body_is_refused_before_parsing() -> None:
 
 def test_script_emoji_and_rtl_text_pass_unchanged() -> None:
     text = "<script>alert(1)</script> 🔥 مرحبا"
+    assert parse_message(_body(text=text), LIMIT).text == text
+
+
+def test_line_breaks_and_tabs_are_text_not_control_characters() -> None:
+    text = "line one\nline two\r\n\tindented"
     assert parse_message(_body(text=text), LIMIT).text == text

@@ -7,21 +7,29 @@ from typing import Any
 import pytest
 
 from channels.base import Button, OutboundMessage
-from channels.webchat.protocol import BadEvent, bot_uttered, inbound, notice, session_id_of
+from channels.webchat.protocol import BadEvent, bot_uttered, inbound, notice, session_request
+
+LANGS = ("en", "es", "fr")
 
 
-def test_a_first_visit_gets_a_new_session_and_a_returning_one_keeps_it() -> None:
-    fresh = {session_id_of(None), session_id_of({"session_id": None}), session_id_of("")}
-    assert len(fresh) == 3
-    assert all(len(s) == 32 for s in fresh)
-    assert session_id_of({"session_id": "web-1234abcd"}) == "web-1234abcd"
-    assert session_id_of("web-1234abcd") == "web-1234abcd"
+def test_a_first_visit_asks_for_no_session_and_a_returning_one_shows_its_token() -> None:
+    assert session_request(None) == session_request({"session_id": None}) == (None, None)
+    assert session_request("") == (None, None)
+    assert session_request({"session_id": "webchat-1234abcd", "token": "t0k"}) == (
+        "webchat-1234abcd",
+        "t0k",
+    )
+    assert session_request("webchat-1234abcd") == ("webchat-1234abcd", None)  # no token: none
+    assert session_request({"session_id": "webchat-1234abcd", "token": ["x"]}) == (
+        "webchat-1234abcd",
+        None,
+    )
 
 
 @pytest.mark.parametrize("bad", ["short", "../../../etc", "a" * 200, 42, {"session_id": ["x"]}])
 def test_malformed_session_ids_are_refused(bad: Any) -> None:
     with pytest.raises(BadEvent) as refused:
-        session_id_of(bad)
+        session_request(bad)
     assert refused.value.code == "bad_session"
 
 
@@ -29,6 +37,7 @@ def test_user_uttered_becomes_the_routers_message() -> None:
     message = inbound(
         {"message": "hola 👋", "session_id": "web-1234abcd", "customData": {"language": "es"}},
         "web-1234abcd",
+        LANGS,
     )
     assert (message.conversation_id, message.channel, message.text, message.lang) == (
         "web-1234abcd",
@@ -36,7 +45,7 @@ def test_user_uttered_becomes_the_routers_message() -> None:
         "hola 👋",
         "es",
     )
-    assert inbound({"message": "x", "metadata": {"lang": "klingon"}}, "web-1234abcd").lang is None
+    assert inbound({"message": "line 1\nline 2\t."}, "web-1234abcd", LANGS).lang is None
 
 
 @pytest.mark.parametrize(
@@ -47,11 +56,20 @@ def test_user_uttered_becomes_the_routers_message() -> None:
         ({"message": None}, "empty_message"),
         ({"message": "é" * 2049}, "too_long"),
         ({"message": "hi", "session_id": "web-someone-else"}, "foreign_session"),
+        ({"message": "x", "metadata": {"lang": "klingon"}}, "unsupported_lang"),
+        ({"message": "x", "customData": {"language": "de"}}, "unsupported_lang"),
+        ({"message": "nul \x00 here"}, "control_character"),
+        ({"message": "bell \x07"}, "control_character"),
+        ({"message": "half \ud800 a pair"}, "lone_surrogate"),
+        ({"message": "x", "metadata": {"page": "\x1b[31m"}}, "control_character"),
+        ({"message": "x", "metadata": {"n": float("nan")}}, "not_finite"),
+        ({"message": "x", "metadata": {"n": 10**40}}, "number_too_long"),
+        ({"message": "x", "metadata": {"a": [[[[[[[[[1]]]]]]]]]}}, "too_deep"),
     ],
 )
 def test_bad_user_uttered(data: Any, code: str) -> None:
     with pytest.raises(BadEvent) as refused:
-        inbound(data, "web-1234abcd")
+        inbound(data, "web-1234abcd", LANGS)
     assert refused.value.code == code
 
 
