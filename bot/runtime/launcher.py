@@ -116,6 +116,11 @@ class Desk:
         """A line of the launcher's own in the combined log."""
         self.supervisor.log("desk", line)
 
+    def hub_credentials(self) -> dict[str, str]:
+        """What the hub needs to pass its start checks (`bot.runtime.serve`), said explicitly:
+        this install's key, and no demo data (seeded here already)."""
+        return {"SECRET_KEY": self.secret_key, "DEMO_DATA": "false"}
+
     async def seed(self) -> None:
         """Migrate the database and seed the demo data here, before the hub starts: the hub
         itself never seeds (it refuses DEMO_DATA), so no production hub can be made to."""
@@ -189,8 +194,7 @@ class Desk:
                 "RASA_URL": self.rasa_url,
                 "REDIS_URL": self.redis_url,
                 "EMAIL_RECEIVER_PORT": str(self.email_port),
-                "SECRET_KEY": self.secret_key,
-                "DEMO_DATA": "false",  # seeded above; the hub refuses to serve with it on
+                **self.hub_credentials(),
             },
             cwd=PROJECT_ROOT,
             ready=lambda: _http_ok(f"{self.hub_url}/healthz"),
