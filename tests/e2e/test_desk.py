@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import SmtpSink
 from tests.e2e.conftest import (
-    AGENT_TOKEN,
     RunningDesk,
     descendants,
     greeting,
@@ -149,7 +148,7 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
     """Customer asks for a human -> triaged ticket -> an agent claims and replies -> the
     reply reaches the customer -> resolved -> the bot answers again."""
     url = f"{desk.url}/api/v1/conversations/e2e-human/messages"
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     # A known premium customer (demo data): the plan raises the priority and sets a 12 h SLA.
     asked = httpx.post(
         url,
@@ -234,7 +233,7 @@ def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     done = httpx.post(url, json={"text": "4242"}, timeout=30).json()
     number = done["ticket"]
     assert number, done
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     ticket = httpx.get(f"{desk.url}/api/v1/tickets/{number}", headers=agent, timeout=10).json()
     routing = ticket["ticket"]["routing"]
     assert (routing["topic"], routing["verified"], routing["verified_email"]) == (
@@ -280,7 +279,7 @@ def test_email_to_urgent_becomes_an_urgent_ticket_threaded_both_ways(
     assert ack["Auto-Submitted"] == "auto-replied"
     assert ack["From"] == "urgent@imageko.com"
     assert "6 hours" in ack.get_body(("plain",)).get_content()
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    agent = desk.agent("sam")
     url = f"{desk.url}/api/v1/tickets/{number.group()}"
     ticket = httpx.get(url, headers=agent, timeout=10).json()["ticket"]
     assert (ticket["queue"], ticket["priority"], ticket["channel"]) == ("urgent", "urgent", "email")
