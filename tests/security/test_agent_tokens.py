@@ -136,3 +136,18 @@ async def test_a_role_without_the_permission_changes_nothing(
     assert (await client.get(f"/api/v1/tickets/{number}", headers=carla)).status_code == 403
     history = await app.state.tickets.history(number)
     assert [e.action for e in history] == ["created"]
+
+
+async def test_a_disabled_person_gets_no_new_work(
+    client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, tuple[int, Bearer]]
+) -> None:
+    number = await _ticket(app, "disabled-2")
+    devi = tokens["devi"][1]
+    await app.state.people.disable("lea", by="admin")
+    refused = await client.post(
+        f"/api/v1/tickets/{number}/assign", json={"agent": "lea"}, headers=devi
+    )
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "agent_disabled")
+    overview = (await client.get("/api/v1/supervisor", headers=devi)).json()
+    assert "lea" not in {agent["id"] for agent in overview["agents"]}
+    assert (await app.state.tickets.get(number)).assignee_id is None

@@ -71,7 +71,8 @@ async def test_wrong_passwords_from_elsewhere_never_lock_the_person_out(browser:
     assert set(answers[throttle.FREE_FAILURES :]) == {429}  # the guesser is slowed down …
     assert (await _sign_in(attacker, "sam", PASSWORD)).status_code == 429  # … even if right
     sam = await browser(SAM_DESK)
-    assert (await _sign_in(sam, "sam", PASSWORD)).status_code == 303  # … sam is not
+    assert (await _sign_in(sam, "sam", "a typo!!!!")).status_code == 401  # … sam is not: his
+    assert (await _sign_in(sam, "sam", PASSWORD)).status_code == 303  # own count starts at 0
 
 
 async def test_a_lock_doubles_with_each_failure_after_it(app: FastAPI, browser: Browser) -> None:
