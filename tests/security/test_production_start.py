@@ -5,6 +5,7 @@ password `imageko-demo` and made up a random key per process."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import subprocess
@@ -88,3 +89,24 @@ def test_the_launcher_hands_its_hub_what_passes_the_checks(
     assert desk.secret_key == (tmp_path / "secret_key").read_text().strip()
     monkeypatch.setenv("SECRET_KEY", KEY)  # an explicit key wins over the install's
     assert Desk(load_settings()).hub_credentials()["SECRET_KEY"] == KEY
+
+
+async def test_make_run_prints_the_demo_password_at_the_first_start_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
+    monkeypatch.delenv("DEMO_DATA", raising=False)
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    first_log, second_log = io.StringIO(), io.StringIO()
+    first = Desk(load_settings(), first_log)
+    await first.seed()
+    first.banner()
+    assert first.demo_password is not None
+    assert first_log.getvalue().count(first.demo_password) == 2  # when seeded, and in the banner
+    second = Desk(load_settings(), second_log)
+    await second.seed()
+    second.banner()
+    assert second.demo_password is None
+    assert first.demo_password not in second_log.getvalue()
+    assert "-m bot user admin --reset-password" in second_log.getvalue()
