@@ -240,7 +240,7 @@ async def issue_token(request: Request, person_id: PersonId) -> Response:
         person_id=person_id,
         what=f"API token “{row.name}”",
         secret=token,
-        note="Send it as `Authorization: Bearer <token>`. It acts as this person, with their "
+        note="Send it in the header “Authorization: Bearer …”. It acts as this person, with their "
         "role, until revoked.",
     )
 
