@@ -43,16 +43,24 @@ class Settings(BaseSettings):
     var_dir: Path = PROJECT_ROOT / "var"
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs and hashes what must not be forged or read (verification codes). "
-        "Unset: a random key per process, fine for one hub; set it when running several.",
+        description="Signs and hashes what must not be forged or read (verification codes, "
+        "identity tokens). Required by `python -m bot hub`; `make run` keeps one per install "
+        "in var/secret_key.",
     )
-    demo_data: bool = Field(default=True, description="Seed demo customers and agents at start.")
-    demo_password: SecretStr = Field(
-        default=SecretStr("imageko-demo"),
-        description="Console password of the demo users (with DEMO_DATA); printed at start.",
+    demo_data: bool = Field(
+        default=False,
+        description="Demo customers and agents: `make run` seeds them unless this is false; "
+        "`python -m bot hub` refuses to start while it is true.",
     )
-    agent_api_token: SecretStr | None = Field(
-        default=None, description="Bearer token of the agent API; unset: the API refuses all."
+    demo_password: SecretStr | None = Field(
+        default=None,
+        description="Console password of the demo users; unset: `make run` makes one per "
+        "install and prints it once.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses/networks (comma-separated) of the reverse proxies whose "
+        "X-Forwarded-For is believed; empty: the connection's own address, always.",
     )
     sla_check_interval_s: float = Field(default=60.0, gt=0)
     privacy_export_ttl_h: int = Field(

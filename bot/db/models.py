@@ -169,6 +169,11 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(24), default="agent")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by an admin: no sign-in, no API token, no new work (the row stays for the history).
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    last_sign_in_at: Mapped[datetime | None] = mapped_column()
+    # A password an admin set (shown to them once): the person chooses their own at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def __repr__(self) -> str:  # never the password hash, in a log or a traceback
         return f"Agent(id={self.id!r}, role={self.role!r})"
@@ -185,6 +190,25 @@ class ConsoleSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class ApiToken(Base):
+    """A per-person API token of the agent API: it acts only as its agent, with their role.
+
+    The table keeps the SHA-256 of the token (high-entropy random, so a fast hash is enough)
+    and its first characters, so people can tell their tokens apart."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class TicketStatus(enum.StrEnum):

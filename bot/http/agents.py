@@ -1,19 +1,21 @@
 """The agent API: queues and ticket operations over HTTP (the console is a UI on top of it).
 
 Two kinds of caller: the console, with its session cookie (and the CSRF header on every change),
-and integrations, with the bearer token of the settings naming their agent in `X-Agent-Id`.
-Without a session or a configured token the API refuses everything (fails closed).
+and integrations, with a per-person bearer token an admin issued (`python -m bot token issue`,
+or the console's people page). A token acts only as its person, with that person's current
+role; nothing in the request (no header, no field) names someone else. Without a session or a
+live token the API refuses everything (fails closed).
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.db.models import TicketStatus
 from bot.errors import Forbidden, Unauthorized
@@ -36,52 +38,61 @@ from bot.http.agent_models import (
 )
 from bot.kb import service as kb
 from bot.staff.accounts import PERMISSIONS, Permission
-from bot.staff.guard import console_user
+from bot.staff.audit import AuditLog
+from bot.staff.guard import client_address, console_user
+from bot.staff.tokens import ApiTokens
 from bot.tickets import canned
 from bot.tickets.service import TicketService
 from bot.tickets.views import Filters
+from bot.triage import policy
 
 AT_RISK = timedelta(minutes=30)  # first responses due this soon show on the supervisor view
 SUGGESTIONS = 3  # help-centre articles offered per conversation
 
 
+# The scheme the OpenAPI docs show; `_caller` also takes the console's session instead.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="agent token",
+    description="A per-person API token (`python -m bot token issue <agent>`).",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling the API and what they may do."""
+    """Who is calling the API, what they may do, and how they proved it (for the audit log)."""
 
     id: str
     permissions: frozenset[Permission]
+    via: str
 
 
 async def _caller(
     request: Request,
-    authorization: Annotated[str, Header()] = "",
-    x_agent_id: Annotated[str, Header()] = "",
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Caller:
     """A bearer token (integrations) or else the console's session; checked before anything."""
-    if not authorization:
+    if "authorization" not in request.headers:
         user = await console_user(request)
-        if not user.can(Permission.TICKETS):
-            raise Forbidden("this role has no access to tickets", code="wrong_role")
-        return Caller(user.id, PERMISSIONS[user.role])
-    token = request.app.state.settings.agent_api_token
-    scheme, _, given = authorization.partition(" ")
-    if token is None or scheme.lower() != "bearer":
-        raise Unauthorized("agent API token required", code="unauthorized")
-    if not secrets.compare_digest(given.encode(), token.get_secret_value().encode()):
-        raise Unauthorized("wrong agent API token", code="unauthorized")
-    if not x_agent_id:
-        raise Unauthorized("X-Agent-Id header required", code="agent_required")
-    return Caller(x_agent_id, frozenset({Permission.TICKETS, Permission.SUPERVISE}))
-
-
-def _agent(caller: Annotated[Caller, Depends(_caller)]) -> str:
-    return caller.id
+        caller = Caller(user.id, PERMISSIONS[user.role], "session")
+    else:
+        tokens: ApiTokens = request.app.state.api_tokens
+        holder = await tokens.holder(bearer.credentials) if bearer is not None else None
+        if holder is None:
+            raise Unauthorized("a valid agent API token is required", code="unauthorized")
+        caller = Caller(holder.agent_id, holder.permissions, f"token:{holder.token_id}")
+    if Permission.TICKETS not in caller.permissions:
+        raise Forbidden("this role has no access to tickets", code="wrong_role")
+    return caller
 
 
 def _supervisor(caller: Annotated[Caller, Depends(_caller)]) -> str:
     if Permission.SUPERVISE not in caller.permissions:
         raise Forbidden("supervisors only", code="wrong_role")
+    return caller.id
+
+
+def _agent(caller: Annotated[Caller, Depends(_caller)]) -> str:
     return caller.id
 
 
@@ -92,6 +103,7 @@ def _tickets(request: Request) -> TicketService:
 
 AgentId = Annotated[str, Depends(_agent)]
 SupervisorId = Annotated[str, Depends(_supervisor)]
+AnyCaller = Annotated[Caller, Depends(_caller)]
 Tickets = Annotated[TicketService, Depends(_tickets)]
 
 
@@ -130,9 +142,21 @@ async def list_queue(queue: str, agent: AgentId, tickets: Tickets) -> list[Ticke
 
 
 @router.get("/tickets/{number}", response_model=TicketDetailOut)
-async def show(number: str, agent: AgentId, tickets: Tickets) -> TicketDetailOut:
-    """One ticket, its transcript and its audit log."""
+async def show(
+    number: str, caller: AnyCaller, tickets: Tickets, request: Request
+) -> TicketDetailOut:
+    """One ticket, its transcript and its audit log. Reading a ticket of a topic that needs
+    proof of ownership (billing, security, privacy) is written to the desk's audit log."""
     ticket = await tickets.get(number)
+    if ticket.topic in policy.VERIFY_TOPICS:
+        audit: AuditLog = request.app.state.audit
+        await audit.record(
+            caller.id,
+            "ticket_viewed",
+            ticket.number or number,
+            {"topic": ticket.topic, "via": caller.via},
+            client_address(request),
+        )
     customer = await tickets.customer(ticket)
     return TicketDetailOut(
         ticket=TicketOut.of(ticket),

@@ -10,7 +10,9 @@ from dataclasses import replace
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from bot.console import audit as console_audit
 from bot.console import pages as console
+from bot.console import people as console_people
 from bot.http import agents, conversations, health, privacy, uploads, wiring
 from bot.http.access import webchat_wait
 from bot.http.errors import install_error_handlers
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(actions.router)
     app.include_router(helpcentre.router)
     app.include_router(console.router)
+    app.include_router(console_people.router)
+    app.include_router(console_audit.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         SecurityHeaders,

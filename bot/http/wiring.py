@@ -36,6 +36,10 @@ from bot.rasa.client import RasaClient
 from bot.security.limits import RateLimiter
 from bot.settings import Settings
 from bot.staff.accounts import Accounts
+from bot.staff.audit import AuditLog
+from bot.staff.people import People
+from bot.staff.throttle import LoginThrottle
+from bot.staff.tokens import ApiTokens
 from bot.tickets.base import Publish
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.monitor import SlaMonitor
@@ -82,6 +86,10 @@ async def lifespan(
     app.state.engine = engine
     app.state.live = live
     app.state.accounts = Accounts(sessions)
+    app.state.api_tokens = ApiTokens(sessions)
+    app.state.people = People(sessions)
+    app.state.audit = AuditLog(sessions)
+    app.state.login_throttle = LoginThrottle(redis) if redis is not None else None
     app.state.redis = redis
     app.state.limiter = RateLimiter(redis)
     app.state.limits = PublicLimits.of(settings)

@@ -1,7 +1,13 @@
-"""Demo customers and agents, so `make run` has someone to serve and someone to answer."""
+"""Demo customers and agents, so `make run` has someone to serve and someone to answer.
+
+Only `make run` seeds them (`python -m bot hub` refuses to start with DEMO_DATA on). Their
+password is made for each install at the first seeding and printed once; the database keeps
+only its argon2 hash. DEMO_PASSWORD, when set, is used instead (the end-to-end tests set it).
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -101,3 +107,24 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], password: str | 
             if agent.password_hash is None:
                 agent.password_hash = hashed
     return added
+
+
+async def seed_install(
+    sessions: async_sessionmaker[AsyncSession], password: str | None = None
+) -> str | None:
+    """Seed the demo data of `make run`. Demo agents without a password get `password`, or
+    else one made now for this install, which is returned (to be printed, once); None when
+    nobody needed one or the password was given."""
+    ids = [demo["id"] for demo in DEMO_AGENTS]
+    async with sessions() as session:
+        ready = set(
+            await session.scalars(
+                select(Agent.id).where(Agent.id.in_(ids), Agent.password_hash.is_not(None))
+            )
+        )
+    if ready == set(ids):
+        await seed_demo(sessions)  # customers an older seeding lacked; nobody's password
+        return None
+    made = None if password else secrets.token_urlsafe(12)
+    await seed_demo(sessions, password or made)
+    return made

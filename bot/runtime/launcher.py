@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import signal
 import socket
@@ -29,6 +30,25 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def install_secret(var_dir: Path) -> str:
+    """The SECRET_KEY of this install: made once, kept in `var_dir/secret_key` readable by its
+    owner only (a looser file is tightened), so restarts and every process of the desk agree."""
+    path = var_dir / "secret_key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        key = path.read_text().strip()
+        if key:
+            return key
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)  # an empty file protects nothing
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
 
 
 def rasa_redis_env(redis_url: str) -> dict[str, str]:
@@ -94,15 +114,46 @@ class Desk:
         # Rasa's HTTP API token and the action call's secret: configured, or fresh for this run.
         self.rasa_token = _secret(settings.rasa_auth_token)
         self.action_secret = _secret(settings.action_secret)
+        # An explicit key wins; else the one this install keeps under var/.
+        key = settings.secret_key.get_secret_value() if settings.secret_key else ""
+        self.secret_key = key or install_secret(settings.var_dir)
+        # The newcomer's desk has demo data, unless DEMO_DATA=false says otherwise.
+        self.demo = settings.demo_data or "demo_data" not in settings.model_fields_set
+        self.demo_password: str | None = None  # made at the first seeding, printed once
 
     def say(self, line: str) -> None:
         """A line of the launcher's own in the combined log."""
         self.supervisor.log("desk", line)
 
+    def hub_credentials(self) -> dict[str, str]:
+        """What the hub needs to pass its start checks (`bot.runtime.serve`), said explicitly:
+        this install's key, and no demo data (seeded here already)."""
+        return {"SECRET_KEY": self.secret_key, "DEMO_DATA": "false"}
+
+    async def seed(self) -> None:
+        """Migrate the database and seed the demo data here, before the hub starts: the hub
+        itself never seeds (it refuses DEMO_DATA), so no production hub can be made to."""
+        from bot.db import create_engine, session_factory
+        from bot.db.migrate import upgrade
+        from bot.runtime.demo import seed_install
+
+        engine = create_engine(self.settings.effective_database_url)
+        try:
+            await upgrade(engine)
+            given = self.settings.demo_password
+            password = given.get_secret_value() if given is not None else None
+            self.demo_password = await seed_install(session_factory(engine), password)
+            if self.demo_password is not None:  # said now too: a failed start must not lose it
+                self.say(f"demo users seeded; their password: {self.demo_password}")
+        finally:
+            await engine.dispose()
+
     async def start(self) -> None:
         """Start every process and wait until each is ready."""
         if not RASA_MODEL.exists():
             raise ProcessFailed(f"no Rasa model at {RASA_MODEL}: run `make model` (or `make run`)")
+        if self.demo:
+            await self.seed()
         if self.embedded_redis:
             port = free_port()  # never 6379: a system Redis may be there
             self.redis_url = f"redis://127.0.0.1:{port}/0"
@@ -156,6 +207,7 @@ class Desk:
                 "ACTION_SECRET": self.action_secret,
                 "REDIS_URL": self.redis_url,
                 "EMAIL_RECEIVER_PORT": str(self.email_port),
+                **self.hub_credentials(),
             },
             cwd=PROJECT_ROOT,
             ready=lambda: _http_ok(f"{self.hub_url}/healthz"),
@@ -181,12 +233,21 @@ class Desk:
             f"  console    {self.hub_url}/console",
         ):
             self.say(line)
-        if self.settings.demo_data:
+        if self.demo:
             from bot.runtime.demo import DEMO_AGENTS
 
             users = ", ".join(f"{a['id']} ({a.get('role', 'agent')})" for a in DEMO_AGENTS)
-            password = self.settings.demo_password.get_secret_value()
-            self.say(f"  demo users {users} — password {password!r}")
+            self.say(f"  demo users {users}")
+            if self.demo_password is not None:
+                self.say(f"  demo password {self.demo_password}  (made for this install, shown")
+                self.say("             only now: note it; the database keeps only its hash)")
+            elif self.settings.demo_password is not None:
+                self.say("  demo password: the one DEMO_PASSWORD sets")
+            else:
+                self.say(
+                    "  demo password: printed at the first start; forgot it? "
+                    f"{sys.executable} -m bot user admin --reset-password"
+                )
 
 
 async def run_desk(settings: Settings, out: TextIO = sys.stdout) -> int:

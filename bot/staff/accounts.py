@@ -2,13 +2,15 @@
 
 A console user is a row of `agents` with a role and a password hash. The session cookie holds a
 random token; the database keeps only its SHA-256, so a leaked table signs nobody in. Each session
-has its own CSRF token, which every state-changing request must echo.
+has its own CSRF token, which every state-changing request must echo. A disabled person signs in
+nowhere and their sessions end; a password an admin set must be replaced at the next sign-in.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
 }
 MIN_PASSWORD = 10  # characters
+USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # sign-in names: in URLs, logs and keys
 SESSION_TTL = timedelta(hours=12)  # a working day, then sign in again
 IDLE_TTL = timedelta(hours=2)  # a console left alone that long is signed out
 TOUCH_EVERY = timedelta(minutes=1)  # how stale `last_seen_at` may get before a write
@@ -68,6 +71,7 @@ class ConsoleUser:
     queues: tuple[str, ...]
     tier: int
     csrf: str
+    must_change_password: bool = False  # only the password page until they choose their own
 
     def can(self, permission: Permission) -> bool:
         """Whether the role allows `permission`."""
@@ -77,6 +81,20 @@ class ConsoleUser:
 def token_id(token: str) -> str:
     """What the table stores of a session token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_work(queues: Sequence[str], tier: int) -> None:
+    """Queues must be the policy's, and the tier one of its tiers."""
+    unknown = sorted(set(queues) - set(policy.QUEUES))
+    if unknown:
+        raise InvalidField(f"unknown queues: {', '.join(unknown)}", field="queues")
+    if not 1 <= tier <= policy.MAX_TIER:
+        raise InvalidField(f"tier must be 1..{policy.MAX_TIER}", field="tier")
+
+
+def one_time_password() -> str:
+    """A password an admin hands over once (96 random bits); its holder replaces it."""
+    return secrets.token_urlsafe(12)
 
 
 def hash_password(password: str) -> str:
@@ -115,13 +133,15 @@ class Accounts:
         queues: Sequence[str] = (),
         tier: int = 1,
         email: str | None = None,
+        must_change_password: bool = False,
     ) -> Agent:
         """Add a console user; an existing id is a conflict (use `set_password`)."""
-        unknown = sorted(set(queues) - set(policy.QUEUES))
-        if unknown:
-            raise InvalidField(f"unknown queues: {', '.join(unknown)}", field="queues")
-        if not 1 <= tier <= policy.MAX_TIER:
-            raise InvalidField(f"tier must be 1..{policy.MAX_TIER}", field="tier")
+        check_work(queues, tier)
+        if not USER_ID.fullmatch(user_id):
+            raise InvalidField(
+                "a user name is 1-64 lowercase letters, digits, dots, dashes or underscores",
+                field="id",
+            )
         hashed = hash_password(password)
         async with self._sessions.begin() as session:
             if await session.get(Agent, user_id) is not None:
@@ -135,31 +155,62 @@ class Accounts:
                 queues=list(queues),
                 tier=tier,
                 available=False,
+                must_change_password=must_change_password,
             )
             session.add(agent)
         return agent
 
-    async def set_password(self, user_id: str, password: str) -> None:
-        """Give a user a new password and sign out all their consoles."""
+    async def set_password(self, user_id: str, password: str, *, one_time: bool = False) -> None:
+        """Give a user a new password and sign out all their consoles; a `one_time` password
+        (an admin's reset) must be replaced at the next sign-in."""
         hashed = hash_password(password)
         async with self._sessions.begin() as session:
             agent = await session.get(Agent, user_id)
             if agent is None:
                 raise NotFound(f"no user {user_id!r}", code="user_not_found")
             agent.password_hash = hashed
+            agent.must_change_password = one_time
             await session.execute(delete(ConsoleSession).where(ConsoleSession.agent_id == user_id))
+
+    async def change_password(self, token: str, current: str, new: str) -> None:
+        """The signed-in person chooses a new password (the current one proves it is them);
+        their other consoles are signed out, this one stays."""
+        if current == new:
+            raise InvalidField(
+                "choose a password different from the current one",
+                code="same_password",
+                field="password",
+            )
+        hashed = hash_password(new)
+        async with self._sessions.begin() as session:
+            record = await session.get(ConsoleSession, token_id(token))
+            agent = await session.get(Agent, record.agent_id) if record is not None else None
+            if record is None or agent is None:
+                raise Unauthorized("sign in to the console", code="signed_out")
+            if not _verify(agent.password_hash or _DUMMY_HASH, current):
+                raise Unauthorized("the current password is wrong", code="bad_credentials")
+            agent.password_hash = hashed
+            agent.must_change_password = False
+            await session.execute(
+                delete(ConsoleSession).where(
+                    ConsoleSession.agent_id == agent.id, ConsoleSession.id != record.id
+                )
+            )
 
     async def sign_in(self, user_id: str, password: str) -> tuple[str, ConsoleUser]:
         """A new session for the right password: its token (for the cookie) and the user."""
         async with self._sessions.begin() as session:
             agent = await session.get(Agent, user_id)
             stored = agent.password_hash if agent is not None else None
-            if not _verify(stored or _DUMMY_HASH, password) or agent is None or stored is None:
+            right = _verify(stored or _DUMMY_HASH, password)
+            # A disabled person gets the same answer: the form never confirms a password.
+            if not right or agent is None or stored is None or agent.disabled_at is not None:
                 raise Unauthorized("wrong user name or password", code="bad_credentials")
             if _HASHER.check_needs_rehash(stored):
                 agent.password_hash = _HASHER.hash(password)
             token = secrets.token_urlsafe(32)
             now = self._clock()
+            agent.last_sign_in_at = now
             record = ConsoleSession(
                 id=token_id(token),
                 agent_id=agent.id,
@@ -184,7 +235,7 @@ class Accounts:
                 await session.delete(record)
                 return None
             agent = await session.get(Agent, record.agent_id)
-            if agent is None:
+            if agent is None or agent.disabled_at is not None:
                 return None
             if now - record.last_seen_at >= TOUCH_EVERY:
                 await session.execute(
@@ -217,4 +268,5 @@ def _user(agent: Agent, csrf: str) -> ConsoleUser:
         queues=tuple(agent.queues),
         tier=agent.tier,
         csrf=csrf,
+        must_change_password=agent.must_change_password,
     )

@@ -21,6 +21,12 @@ def accounts(request: Request) -> Accounts:
     return service
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the connection's peer, which the server rewrites from
+    `X-Forwarded-For` only for a configured trusted proxy (`TRUSTED_PROXIES`)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def signed_in(request: Request) -> ConsoleUser | None:
     """The session's user, or None: pages redirect to the sign-in form on None."""
     return await accounts(request).user_for(request.cookies.get(COOKIE))
@@ -39,6 +45,10 @@ async def console_user(request: Request) -> ConsoleUser:
         raise Unauthorized("sign in to the console", code="signed_out")
     if request.method not in SAFE_METHODS:
         check_csrf(user, request.headers.get(CSRF_HEADER))
+    if user.must_change_password:
+        raise Forbidden(
+            "choose your own password first (/console/password)", code="password_change_required"
+        )
     return user
 
 

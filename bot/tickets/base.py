@@ -131,6 +131,8 @@ class TicketBase:
         agent = await session.get(Agent, agent_id)
         if agent is None:
             raise NotFound(f"no agent {agent_id!r}", code="agent_not_found")
+        if agent.disabled_at is not None:  # an admin turned them off: no new work
+            raise Conflict(f"{agent_id} is disabled", code="agent_disabled")
         return agent
 
     async def _owned(self, session: AsyncSession, number: str, agent_id: str) -> Ticket:

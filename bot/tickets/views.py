@@ -120,7 +120,7 @@ class Views(TicketBase):
         return [
             AgentLoad(agent, self._is_online(agent, now), counts.get(agent.id, 0))
             for agent in agents
-            if agent.queues
+            if agent.queues and agent.disabled_at is None
         ]
 
     async def at_risk(self, within: timedelta) -> tuple[list[Ticket], list[Ticket]]:

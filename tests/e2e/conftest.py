@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -27,8 +27,8 @@ from tests.conftest import SmtpSink
 READY_TIMEOUT_S = 240
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"  # screenshots, for people to look at
-AGENT_TOKEN = "e2e-agent-token"
 SECRET_KEY = "e2e-secret-key"
+DEMO_PASSWORD = "e2e demo password"  # DEMO_PASSWORD: the one the launcher seeds instead of its own
 
 
 def greeting(lang: str) -> str:
@@ -83,6 +83,24 @@ class RunningDesk:
     marker: str
     log: Path
     email_port: int
+    env: dict[str, str] = field(default_factory=dict)
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def agent(self, person: str) -> dict[str, str]:
+        """The bearer header of an API token acting as `person`, issued as an admin does it:
+        `python -m bot token issue <person>` on the desk's database (once per person)."""
+        if person not in self._tokens:
+            issued = subprocess.run(
+                [sys.executable, "-m", "bot", "token", "issue", person, "--name", "e2e"],
+                capture_output=True,
+                text=True,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                timeout=60,
+                check=True,
+            )
+            self._tokens[person] = issued.stdout.splitlines()[0]
+        return {"Authorization": f"Bearer {self._tokens[person]}"}
 
 
 @dataclass(frozen=True)
@@ -135,9 +153,9 @@ def desk(
         "REDIS_URL": "",  # the launcher must start its embedded server
         "DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
         "VAR_DIR": str(tmp / "var"),
-        "AGENT_API_TOKEN": AGENT_TOKEN,
         "SECRET_KEY": SECRET_KEY,
         "DEMO_DATA": "true",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(mail.port),
         "EMAIL_RECEIVER_PORT": str(email_port),
@@ -159,7 +177,7 @@ def desk(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log, email_port)
+    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log, email_port, env)
     try:
         _wait_ready(running)
         yield running

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import RunningDesk, shot, start_chat
+from tests.e2e.conftest import DEMO_PASSWORD, RunningDesk, shot, start_chat
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "imageko-demo"  # the demo users' password of `make run`
+PASSWORD = DEMO_PASSWORD  # the demo users' password the launcher was given
 WAIT_MS = 30_000
 LIVE_MS = 5_000  # a new handoff reaches open consoles in well under this (budget: a second)
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
@@ -151,3 +151,86 @@ def test_two_agents_claim_at_once_and_exactly_one_wins(desk: RunningDesk, browse
     shot(boss, "console-supervisor")
     for page in pages:
         page.context.close()
+
+
+def test_an_admin_manages_people_on_desktop_and_phone(desk: RunningDesk, browser: Browser) -> None:
+    admin = _sign_in(browser, desk, "admin", "/console/people")
+    refused_by_csp: list[str] = []
+    admin.on(
+        "console", lambda m: refused_by_csp.append(m.text) if "Content Security" in m.text else None
+    )
+    admin.on("dialog", lambda dialog: dialog.accept())  # the confirm() before a disable/revoke
+    table = admin.get_by_role("table").first
+    expect(table).to_contain_text("Devi Rao")
+    expect(table).to_contain_text("supervisor")
+    shot(admin, "console-people")
+
+    admin.get_by_label("Sign-in name").fill("noa")
+    admin.get_by_label("Name", exact=True).fill("Noa Levi")
+    admin.get_by_label("Role", exact=True).select_option("agent")
+    admin.get_by_label("support").check()
+    admin.get_by_role("button", name="Add with a one-time password").click()
+    expect(admin.get_by_role("heading", name="The one-time password of noa")).to_be_visible()
+    given = admin.locator("#secret").inner_text()
+    assert len(given) >= 16
+    expect(admin.get_by_role("button", name="Copy")).to_be_visible()  # people.js ran
+    admin.get_by_role("link", name="Back to noa").click()
+
+    admin.get_by_label("Token name").fill("CRM")
+    admin.get_by_role("button", name="Issue a token").click()
+    token = admin.locator("#secret").inner_text()
+    assert token.startswith("ik_")
+    listed = httpx.get(f"{desk.url}/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200
+    admin.get_by_role("link", name="Back to noa").click()
+    admin.get_by_role("button", name="Revoke CRM").click()
+    expect(admin.get_by_role("status")).to_have_text("Token revoked.")
+    revoked = httpx.get(f"{desk.url}/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 401
+    admin.get_by_label("Role", exact=True).select_option("supervisor")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved.")
+    shot(admin, "console-person")
+
+    newcomer = browser.new_context().new_page()
+    newcomer.goto(f"{desk.url}/console/login")
+    newcomer.get_by_label("User name").fill("noa")
+    newcomer.get_by_label("Password").fill(given)
+    newcomer.get_by_role("button", name="Sign in").click()
+    expect(newcomer).to_have_url(f"{desk.url}/console/password")
+    newcomer.get_by_label("Current password").fill(given)
+    newcomer.get_by_label("New password (at least 10 characters)").fill("Noa's own password")
+    newcomer.get_by_label("New password again").fill("Noa's own password")
+    newcomer.get_by_role("button", name="Save my password").click()
+    expect(newcomer).to_have_url(f"{desk.url}/console?password=changed")
+    expect(newcomer.get_by_role("link", name="Supervisor")).to_be_visible()  # the new role
+    newcomer.context.close()
+
+    admin.get_by_role("link", name="Audit log").click()
+    log = admin.get_by_role("table")
+    for line in (
+        "person added",
+        "token issued",
+        "token revoked",
+        "role changed",
+        "password changed",
+    ):
+        expect(log).to_contain_text(line)
+    shot(admin, "console-audit")
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    small = phone.new_page()
+    small.goto(f"{desk.url}/console/login?next=/console/people")
+    small.get_by_label("User name").fill("admin")
+    small.get_by_label("Password").fill(PASSWORD)
+    small.get_by_role("button", name="Sign in").click()
+    expect(small).to_have_url(f"{desk.url}/console/people")
+    wide = small.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390, f"the people page scrolls sideways on a phone ({wide} px)"
+    shot(small, "console-people-phone")
+    small.goto(f"{desk.url}/console/people/noa")
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(small, "console-person-phone")
+    phone.close()
+    assert refused_by_csp == []
+    admin.context.close()

@@ -16,7 +16,6 @@ import pytest
 from bot.security.identity import sign
 from tests.conftest import SmtpSink
 from tests.e2e.conftest import (
-    AGENT_TOKEN,
     SECRET_KEY,
     RestChat,
     RunningDesk,
@@ -168,7 +167,7 @@ def test_a_person_takes_over_and_gives_the_conversation_back(desk: RunningDesk) 
     reply reaches the customer -> resolved -> the bot answers again."""
     started = chat(desk, "e2e-human")
     url, auth = started.url, started.headers
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     # A known premium customer (demo data), vouched for by the site's signed identity: the
     # plan raises the priority and sets a 12 h SLA.
     vouched = sign({"account_id": "acc-2002", "plan": "premium", "exp": time.time() + 300}, KEY)
@@ -236,7 +235,7 @@ def test_an_unsigned_claim_of_a_premium_customer_buys_nothing(desk: RunningDesk)
         headers=started.headers,
         timeout=30,
     ).json()
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     url = f"{desk.url}/api/v1/tickets/{asked['ticket']}"
     ticket = httpx.get(url, headers=agent, timeout=10).json()
     fields = ticket["ticket"]
@@ -275,7 +274,7 @@ def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     ).json()
     number = done["ticket"]
     assert number, done
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     ticket = httpx.get(f"{desk.url}/api/v1/tickets/{number}", headers=agent, timeout=10).json()
     routing = ticket["ticket"]["routing"]
     assert (routing["topic"], routing["verified"], routing["verified_email"]) == (
@@ -321,7 +320,7 @@ def test_email_to_urgent_becomes_an_urgent_ticket_threaded_both_ways(
     assert ack["Auto-Submitted"] == "auto-replied"
     assert ack["From"] == "urgent@imageko.com"
     assert "6 hours" in ack.get_body(("plain",)).get_content()
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    agent = desk.agent("sam")
     url = f"{desk.url}/api/v1/tickets/{number.group()}"
     ticket = httpx.get(url, headers=agent, timeout=10).json()["ticket"]
     assert (ticket["queue"], ticket["priority"], ticket["channel"]) == ("urgent", "urgent", "email")

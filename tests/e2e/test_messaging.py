@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import AGENT_TOKEN, RunningDesk, greeting
+from tests.e2e.conftest import RunningDesk, greeting
 from tests.fakes import graph_api as meta
 from tests.fakes import slack_api as sl
 from tests.fakes import telegram_api as tg
@@ -95,7 +95,7 @@ def _waited(texts: Callable[[], list[str]], since: int, contains: str) -> str:
 
 def _agent_answers(desk: RunningDesk, ack: str, text: str) -> str:
     number = next(word.rstrip(".,:") for word in ack.split() if word.startswith("IMG-"))
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    agent = desk.agent("sam")
     url = f"{desk.url}/api/v1/tickets/{number}"
     assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
     reply = httpx.post(f"{url}/reply", json={"text": text}, headers=agent, timeout=10)
@@ -103,8 +103,8 @@ def _agent_answers(desk: RunningDesk, ack: str, text: str) -> str:
     return url
 
 
-def _customer_lines(url: str) -> list[str]:
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+def _customer_lines(desk: RunningDesk, url: str) -> list[str]:
+    agent = desk.agent("sam")
     transcript = httpx.get(url, headers=agent, timeout=10).json()["transcript"]
     return [m["text"] for m in transcript if m["direction"] == "inbound"]
 
@@ -127,7 +127,7 @@ def test_telegram(desk: RunningDesk, telegram: tg.FakeTelegram) -> None:
     _waited(texts, before, "Hola, soy Sam.")
     update(tg.text_update(2, HUMAN_ES))  # Telegram delivers it again
     update(tg.text_update(3, "gracias"))
-    lines = _customer_lines(url)
+    lines = _customer_lines(desk, url)
     assert lines.count(HUMAN_ES) == 1
     assert lines[-1] == "gracias"  # on the ticket; the bot stays quiet
 
@@ -151,7 +151,7 @@ def test_x_direct_messages(desk: RunningDesk, x: xf.FakeX) -> None:
     ack = _waited(texts, before, "IMG-")
     url = _agent_answers(desk, ack, "Hello, Sam here.")
     _waited(texts, before, "Hello, Sam here.")
-    assert "an echo of our own DM" not in _customer_lines(url)
+    assert "an echo of our own DM" not in _customer_lines(desk, url)
 
 
 @pytest.mark.parametrize("product", ["messenger", "instagram"])
@@ -182,7 +182,7 @@ def test_messenger_and_instagram(desk: RunningDesk, graph: meta.FakeGraph, produ
     ack = _waited(texts, before, "IMG-")
     url = _agent_answers(desk, ack, "Hello, Sam here.")
     _waited(texts, before, "Hello, Sam here.")
-    assert _customer_lines(url).count("I want to talk to a human") == 1
+    assert _customer_lines(desk, url).count("I want to talk to a human") == 1
 
 
 def test_slack(desk: RunningDesk, slack: sl.FakeSlack) -> None:
@@ -220,4 +220,4 @@ def test_slack(desk: RunningDesk, slack: sl.FakeSlack) -> None:
         time.sleep(0.1)
     url = _agent_answers(desk, ack, "Hello, Sam here.")
     _waited(texts, before, "Hello, Sam here.")
-    assert _customer_lines(url).count(HUMAN_ES) == 1
+    assert _customer_lines(desk, url).count(HUMAN_ES) == 1

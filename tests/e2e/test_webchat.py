@@ -13,7 +13,7 @@ import pytest
 import socketio
 
 from bot.security.identity import sign
-from tests.e2e.conftest import AGENT_TOKEN, SECRET_KEY, RunningDesk, greeting
+from tests.e2e.conftest import SECRET_KEY, RunningDesk, greeting
 
 pytestmark = pytest.mark.e2e
 WAIT_S = 30
@@ -107,7 +107,7 @@ async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
         (handoff,) = await tab.wait("handoff")
         number = handoff["ticket"]
         assert any(number in text for text in tab.texts())
-        agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+        agent = desk.agent("lea")
         url = f"{desk.url}/api/v1/tickets/{number}"
         async with httpx.AsyncClient(timeout=10, headers=agent) as http:
             assert (await http.post(f"{url}/claim")).status_code == 200
@@ -209,7 +209,7 @@ async def test_only_a_signed_identity_sets_the_plan(
             },
         )
         (handoff,) = await tab.wait("handoff")
-        agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+        agent = desk.agent("lea")
         async with httpx.AsyncClient(timeout=10, headers=agent) as http:
             ticket = (await http.get(f"{desk.url}/api/v1/tickets/{handoff['ticket']}")).json()
         assert (ticket["ticket"]["plan"], ticket["ticket"]["priority"]) == (plan, priority)

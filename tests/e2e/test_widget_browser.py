@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from bot.settings import PROJECT_ROOT
-from tests.e2e.conftest import AGENT_TOKEN, ARTIFACTS, RunningDesk, shot
+from tests.e2e.conftest import ARTIFACTS, RunningDesk, shot
 
 pytestmark = pytest.mark.e2e
 WEBCHAT_JS = PROJECT_ROOT / "var" / "vendor" / "rasa-webchat.js"  # `make web`
@@ -56,7 +56,7 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
 
     number = chat.get_by_role("status").filter(has_text="IMG-").inner_text().split()[1].rstrip(":")
     # Tier 2 may take it whichever topic the bot settled on (download_hires is tier 2).
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "sam"}
+    agent = desk.agent("sam")
     url = f"{desk.url}/api/v1/tickets/{number}"
     assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
     reply = httpx.post(f"{url}/reply", json={"text": "Hi, Sam here!"}, headers=agent, timeout=10)
@@ -162,7 +162,7 @@ def test_a_dropped_connection_catches_up_on_what_was_said_meanwhile(
     expect(chat.get_by_role("status").filter(has_text="Reconnecting")).to_be_visible(
         timeout=WAIT_MS
     )
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     url = f"{desk.url}/api/v1/tickets/{number}"
     assert httpx.post(f"{url}/claim", headers=agent, timeout=10).status_code == 200
     sent = httpx.post(f"{url}/reply", json={"text": "Still there?"}, headers=agent, timeout=10)

@@ -202,7 +202,7 @@ async def test_roles_decide_what_each_person_reaches(clients: Client, app: FastA
     assert assigned.json()["assignee"] == "lea"
 
 
-async def test_sign_in_is_throttled_per_user_even_with_the_right_password(
+async def test_sign_in_is_throttled_per_user_and_address_even_with_the_right_password(
     clients: Client,
 ) -> None:
     client = await clients()

@@ -29,7 +29,7 @@ import pytest
 from redis import Redis
 
 from tests.conftest import SmtpSink
-from tests.e2e.conftest import AGENT_TOKEN, SECRET_KEY, RestChat, RunningDesk, start_chat
+from tests.e2e.conftest import SECRET_KEY, RestChat, RunningDesk, start_chat
 from tests.e2e.test_webchat import _open as open_tab
 from tests.fakes import telegram_api as tg
 from tests.fakes.threaded import served
@@ -110,7 +110,7 @@ def post(chat: RestChat, text: str, metadata: dict[str, Any] | None = None) -> d
 
 def note(desk: RunningDesk, number: str, text: str) -> None:
     """An agent's internal note on a ticket, through the agent API."""
-    agent = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Agent-Id": "lea"}
+    agent = desk.agent("lea")
     url = f"{desk.url}/api/v1/tickets/{number}/notes"
     response = httpx.post(url, json={"text": text}, headers=agent, timeout=10)
     assert response.status_code == 200, response.text
@@ -298,7 +298,12 @@ def test_no_store_keeps_a_customer_secret(
     entries = list(redis_entries(redis_url(desk)))
     leaks += [f"redis {key}: {hit}" for key, value in entries for hit in found_in(value, raw)]
     log = desk.log.read_text()
-    leaks += [f"log: {hit}" for hit in found_in(log, [*raw, tg.TOKEN, AGENT_TOKEN, SECRET_KEY])]
+    leaks += [
+        f"log: {hit}"
+        for hit in found_in(
+            log, [*raw, tg.TOKEN, desk.agent("lea")["Authorization"].split()[1], SECRET_KEY]
+        )
+    ]
     var = list(files(desk.log.parent / "var"))
     leaks += [f"file {path}: {hit}" for path, text in var for hit in found_in(text, raw)]
     assert not leaks, "secrets kept:\n" + "\n".join(sorted(set(leaks)))

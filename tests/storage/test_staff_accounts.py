@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import session_factory
 from bot.db.models import Agent, ConsoleSession
 from bot.errors import Conflict, InvalidField, NotFound, Unauthorized
-from bot.runtime.demo import seed_demo
+from bot.runtime.demo import seed_demo, seed_install
 from bot.staff.accounts import Accounts, Role, token_id
 from tests.storage.test_tickets import WEDNESDAY_10, Clock
 
@@ -113,3 +113,26 @@ async def test_demo_users_get_the_demo_password_and_their_roles(engine: AsyncEng
     assert roles == {"lea": Role.AGENT, "devi": Role.SUPERVISOR, "carla": Role.CONTENT_EDITOR}
     await seed_demo(sessions, "a different password")  # seeding again changes nobody's password
     await service.sign_in("admin", PASSWORD)
+
+
+async def test_make_run_makes_the_demo_password_once_per_install(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    made = await seed_install(sessions)
+    assert made is not None
+    assert len(made) >= 16
+    assert made != "imageko-demo"  # the constant every install of main shared
+    service = Accounts(sessions)
+    for person in ("lea", "devi", "admin"):
+        await service.sign_in(person, made)
+    assert await seed_install(sessions) is None  # later starts: nothing new, nothing printed
+    await service.sign_in("admin", made)
+    async with session_factory(engine)() as session:
+        hashes = list(await session.scalars(select(Agent.password_hash)))
+    assert hashes
+    assert all(h is not None and h.startswith("$argon2id$") and made not in h for h in hashes)
+
+
+async def test_demo_password_given_is_used_and_not_echoed(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    assert await seed_install(sessions, "the e2e tests' password") is None
+    await Accounts(sessions).sign_in("carla", "the e2e tests' password")
