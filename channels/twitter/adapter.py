@@ -36,6 +36,8 @@ from channels.twitter.render import MAX_TEXT, SendDirectMessage, TwitterRequest,
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# X's challenge tokens: base64 text, never anything a webhook body could be (no braces, quotes).
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,256}")
 # Where tweepy sends its calls; api.x.com too, should a tweepy release switch to it.
 API_ORIGINS = ("https://api.twitter.com", "https://api.x.com")
 _TIMEOUT_S = (5.0, 30.0)  # connect, read
@@ -114,7 +116,13 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
     def crc_response(self, crc_token: str) -> dict[str, str]:
         """The answer to X's challenge-response check (`GET ...?crc_token=`), which X makes
         when the webhook is registered and about hourly after: proof that we hold the
-        consumer secret."""
+        consumer secret.
+
+        The answer is an HMAC under the same secret that signs deliveries, so signing any text
+        asked for would hand out valid signatures for forged bodies. X's tokens are short
+        base64 strings; anything else (a JSON body, say) is refused with `BadPayload`."""
+        if not CRC_TOKEN.fullmatch(crc_token):
+            raise BadPayload("crc_token is not a challenge token")
         return {"response_token": self._signature(crc_token.encode())}
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:

@@ -31,7 +31,10 @@ def twitter_router(adapter: TwitterAdapter, handle: Handle, seen: Seen) -> APIRo
         token = request.query_params.get("crc_token")
         if not token:
             return error_response(BadPayload("crc_token is missing"))
-        return JSONResponse(adapter.crc_response(token))
+        try:
+            return JSONResponse(adapter.crc_response(token))
+        except BadPayload as exc:
+            return error_response(exc)
 
     @router.post(PATH, include_in_schema=False)
     async def twitter_webhook(request: Request) -> Response:

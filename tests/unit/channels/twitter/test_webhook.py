@@ -58,6 +58,20 @@ async def test_a_crc_check_without_a_token_is_a_bad_request(
     assert response.json()["error"]["code"] == "bad_payload"
 
 
+async def test_the_crc_check_signs_no_forged_body(hub: httpx.AsyncClient, desk: Desk) -> None:
+    # The CRC answer is an HMAC under the secret that signs deliveries: asked to sign a body,
+    # it would hand out that body's valid signature.
+    forged = json.dumps(webhook_body(dm_event("1850000000000000099", "forged"))).encode()
+    answer = await hub.get(URL, params={"crc_token": forged.decode()})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_payload"
+    assert "response_token" not in answer.text
+    signature = {"x-twitter-webhooks-signature": crc_response(forged.decode())["response_token"]}
+    # Even so, that signature does sign the body: the refusal is what keeps it from anyone.
+    assert (await hub.post(URL, content=forged, headers=signature)).status_code == 200
+    assert desk.texts() == ["forged"]
+
+
 async def test_a_dm_is_handled(hub: httpx.AsyncClient, desk: Desk) -> None:
     response = await post(hub, webhook_body(dm_event("1850000000000000010", "me cobraron")))
     assert response.status_code == 200
