@@ -45,6 +45,7 @@ from bot.staff.accounts import Permission, Role, hash_password, token_id
 from bot.staff.guard import COOKIE
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.conftest import ACTION_SECRET
 from tests.fakes import graph_api as meta
 from tests.fakes import slack_api as sl
 from tests.fakes import telegram_api as tg
@@ -58,7 +59,21 @@ BASE = "http://hub.test"
 class Public:
     """Anyone may call it."""
 
-    later: str = ""  # what another part of issue 16 makes it
+
+@dataclass(frozen=True)
+class Customer:
+    """The customer holding the conversation's token (`POST /api/v1/conversations` gives it)."""
+
+
+@dataclass(frozen=True)
+class Internal:
+    """Another process of the desk, with the shared secret (Rasa calling the action endpoint)."""
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A link whose unguessable token is the permission (a privacy export's download): a
+    made-up token gets the same 404 as nothing at all."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +96,7 @@ class SignedIn:
     """Any console session, whatever its role."""
 
 
-Rule = Public | Signature | Staff | SignedIn
-CUSTOMER_TOKEN = "customer conversation token (sec-access)"
-ACTION_SECRET = "the action endpoint's shared secret (sec-redact)"
+Rule = Public | Customer | Internal | Capability | Signature | Staff | SignedIn
 TICKETS, SUPERVISE, USERS = Permission.TICKETS, Permission.SUPERVISE, Permission.USERS
 MOUNT = "*"  # a mounted sub-app: every method, one entry
 
@@ -93,14 +106,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): Public(),
     ("GET", "/docs/oauth2-redirect"): Public(),
     ("GET", "/redoc"): Public(),
-    (MOUNT, "/socket.io"): Public(later="session resume with the conversation token (sec-access)"),
+    # Anyone may open a socket; resuming a session needs its token (test_conversation_access).
+    (MOUNT, "/socket.io"): Public(),
     (MOUNT, "/static"): Public(),
     ("GET", "/healthz"): Public(),
     ("GET", "/readyz"): Public(),
     # customers
-    ("POST", "/api/v1/conversations/{conversation_id}/messages"): Public(later=CUSTOMER_TOKEN),
-    ("GET", "/api/v1/conversations/{conversation_id}/messages"): Public(later=CUSTOMER_TOKEN),
-    ("POST", "/api/v1/conversations/{conversation_id}/uploads"): Public(later=CUSTOMER_TOKEN),
+    ("POST", "/api/v1/conversations"): Public(),  # rate-limited per address
+    ("POST", "/api/v1/conversations/{conversation_id}/messages"): Customer(),
+    ("GET", "/api/v1/conversations/{conversation_id}/messages"): Customer(),
+    ("POST", "/api/v1/conversations/{conversation_id}/uploads"): Customer(),
     ("GET", "/api/v1/uploads/{name}"): Public(),
     ("GET", "/api/v1/desk/status"): Public(),
     ("GET", "/help"): Public(),
@@ -109,15 +124,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/help/{lang}/contact"): Public(),
     ("GET", "/help/{lang}/{article_id}"): Public(),
     # Rasa
-    ("POST", "/webhook"): Public(later=ACTION_SECRET),
-    ("GET", "/actions"): Public(later=ACTION_SECRET),
+    ("POST", "/webhook"): Internal(),
+    ("GET", "/actions"): Internal(),
+    ("GET", "/privacy/exports/{token:path}"): Capability(),
     # platforms
     ("POST", "/webhooks/telegram"): Signature("telegram"),
     ("POST", "/webhooks/slack/events"): Signature("slack"),
     ("POST", "/webhooks/slack/interactions"): Signature("slack"),
     ("GET", "/webhooks/meta"): Signature("meta"),
     ("POST", "/webhooks/meta"): Signature("meta"),
-    ("GET", "/webhooks/twitter"): Public(),  # X's CRC check answers anyone, by X's design
+    ("GET", "/webhooks/twitter"): Public(),  # X's CRC check, by X's design: challenge tokens only
     ("POST", "/webhooks/twitter"): Signature("twitter"),
     # the agent API
     ("GET", "/api/v1/tickets"): Staff(TICKETS, api=True),
@@ -228,6 +244,7 @@ class World:
     sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # cookie, csrf
     tokens: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+    customer_tokens: dict[bool, str] = field(default_factory=dict)  # genuine: this conversation's
 
 
 @functools.cache
@@ -267,16 +284,21 @@ async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
             built.sessions[person] = (cookie, csrf)
     for person in PEOPLE:
         built.tokens[person] = (await app.state.api_tokens.issue(person, name="t", by="ada"))[0]
-    await app.state.store.record_inbound(InboundMessage("rules-1", "api", "a person"), "en")
+    mine = (await client.post("/api/v1/conversations")).json()
+    other = (await client.post("/api/v1/conversations")).json()
+    built.customer_tokens = {True: mine["token"], False: other["token"]}
+    conversation = mine["conversation_id"]
+    await app.state.store.record_inbound(InboundMessage(conversation, "api", "a person"), "en")
     decision = route("human_request", 1.0, "a person", "en", None, handoff=True).as_dict()
     opened = await app.state.tickets.open_from_handoff(
-        "rules-1", decision, channel="api", lang="en", plan=None
+        conversation, decision, channel="api", lang="en", plan=None
     )
     number = opened.ticket.number or ""
     await app.state.tickets.claim(number, "ann")
     (tia_token,) = await app.state.api_tokens.tokens("tia")
     built.params = {
-        "conversation_id": "rules-1",
+        "conversation_id": conversation,
+        "token:path": "made-up-" + "0" * 40,
         "name": "0" * 32 + ".png",
         "lang": "en",
         "article_id": "download-hires",
@@ -298,7 +320,7 @@ class Caller:
 
     label: str
     person: str | None = None
-    via: str = "none"  # none | session | token | platform
+    via: str = "none"  # none | session | token | platform | customer | internal
     csrf: bool = True
     genuine: bool = True
 
@@ -384,7 +406,12 @@ def _request(world: World, key: tuple[str, str], caller: Caller) -> Request:
     method, template = key
     if method == MOUNT:
         return Request("GET", MOUNT_PATHS[template])
-    request = Request(method, template.format(**world.params))
+    request = Request(
+        method,
+        template.replace("{token:path}", "{token_path}").format(
+            token_path=world.params["token:path"], **world.params
+        ),
+    )
     if key in JSON_BODIES:
         request.headers["Content-Type"] = "application/json"
         request.content = _json(JSON_BODIES[key])
@@ -416,6 +443,11 @@ def _request(world: World, key: tuple[str, str], caller: Caller) -> Request:
                 request.form["csrf"] = csrf
     if caller.via == "token" and caller.person is not None:
         request.headers["Authorization"] = f"Bearer {world.tokens[caller.person]}"
+    if caller.via == "customer":
+        request.headers["Authorization"] = f"Bearer {world.customer_tokens[caller.genuine]}"
+    if caller.via == "internal":
+        secret = ACTION_SECRET if caller.genuine else "not-the-action-secret"
+        request.headers["Authorization"] = f"Bearer {secret}"
     return request
 
 
@@ -516,7 +548,11 @@ def _signed_out(reply: Reply) -> bool:
 
 
 # Signing out always lands on the sign-in page: what tells a real sign-out is the cookie.
-JUDGES: dict[tuple[str, str], Callable[[Reply], bool]] = {("POST", "/console/logout"): _signed_out}
+# A capability link answers a made-up token as it answers no resource at all.
+JUDGES: dict[tuple[str, str], Callable[[Reply], bool]] = {
+    ("POST", "/console/logout"): _signed_out,
+    ("GET", "/privacy/exports/{token:path}"): lambda reply: reply.status != 404,
+}
 SAFE = frozenset({"GET", "HEAD", "OPTIONS", MOUNT})
 
 
@@ -525,6 +561,22 @@ def cases(key: tuple[str, str], rule: Rule) -> list[tuple[Caller, bool]]:
     nobody = Caller("nobody")
     if isinstance(rule, Public):
         return [(nobody, True)]
+    if isinstance(rule, Capability):
+        return [(Caller("a made-up link"), False)]
+    if isinstance(rule, Customer):
+        return [
+            (nobody, False),
+            (Caller("ann's API token", "ann", "token"), False),
+            (Caller("another conversation's token", via="customer", genuine=False), False),
+            (Caller("the conversation's token", via="customer"), True),
+        ]
+    if isinstance(rule, Internal):
+        return [
+            (nobody, False),
+            (Caller("ada's API token", "ada", "token"), False),
+            (Caller("a wrong secret", via="internal", genuine=False), False),
+            (Caller("the desk's own process", via="internal"), True),
+        ]
     if isinstance(rule, Signature):
         return [
             (nobody, False),
