@@ -1,7 +1,8 @@
 """Meta webhook notifications as the desk's inbound messages (pure: no network, no state).
 
 A notification is `{"object": "page" | "instagram", "entry": [{"id", "time", "messaging":
-[event, ...]}]}`: Messenger for the object `page`, Instagram DMs for `instagram`. Text messages,
+[event, ...]}]}`: Messenger for the object `page`, Instagram DMs for `instagram`. Each event's
+`timestamp` (else its entry's `time`, both in milliseconds) is when it was sent. Text messages,
 quick-reply taps and postbacks (button presses) are customer messages; everything else — the
 echoes of our own sends, deliveries, reads, reactions, edits, deleted or unsupported messages,
 attachments without text, opt-ins, referrals and the standby events of another app — is
@@ -10,12 +11,13 @@ dropped.
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 from typing import Any
 
 from channels.base import InboundMessage
 from channels.base.adapter import Inbound
 from channels.base.errors import BadPayload
+from channels.base.payload import read_json, unix_time
 
 MESSENGER = "messenger"
 INSTAGRAM = "instagram"
@@ -49,10 +51,7 @@ def delivery_id(channel: str, mid: str) -> str:
 
 def notification_of(body: bytes) -> Notification:
     """A webhook body as a notification; `BadPayload` when it is not one."""
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # also invalid UTF-8
-        raise BadPayload(f"the body is not JSON: {exc}") from exc
+    data = read_json(body, "the body")
     if not isinstance(data, dict):
         raise BadPayload("a notification is a JSON object")
     if not isinstance(data.get("object"), str):
@@ -109,7 +108,9 @@ def _postback(postback: dict[str, Any], fallback_id: str) -> tuple[str, str, dic
     return payload, mid, extra
 
 
-def _event(channel: str, account: str, event: dict[str, Any]) -> Inbound | None:
+def _event(
+    channel: str, account: str, event: dict[str, Any], entry_time: int | None
+) -> Inbound | None:
     message = _field(event, "message", dict, "messaging")
     postback = _field(event, "postback", dict, "messaging")
     if message is None and postback is None:  # delivery, read, reaction, edit, optin, ...
@@ -128,6 +129,7 @@ def _event(channel: str, account: str, event: dict[str, Any]) -> Inbound | None:
     metadata: dict[str, Any] = {"external_user_id": sender, "account_id": account, "mid": mid}
     if timestamp is not None:
         metadata["timestamp"] = timestamp
+    sent = timestamp if timestamp is not None else entry_time
     return Inbound(
         message=InboundMessage(
             conversation_id=conversation_id(channel, sender),
@@ -136,7 +138,13 @@ def _event(channel: str, account: str, event: dict[str, Any]) -> Inbound | None:
             metadata=metadata | extra,
         ),
         delivery_id=delivery_id(channel, mid),
+        sent_at=_sent_at(sent),
     )
+
+
+def _sent_at(milliseconds: int | None) -> datetime | None:
+    """When an event was sent: its `timestamp`, else its entry's `time` (both in ms)."""
+    return unix_time(milliseconds, "a timestamp", milliseconds=True) if milliseconds else None
 
 
 def inbound(
@@ -161,5 +169,8 @@ def inbound(
         events = _field(entry, "messaging", list, "entry") or []
         if not all(isinstance(event, dict) for event in events):
             raise BadPayload("entry.messaging is a list of objects")
-        items.extend(item for event in events if (item := _event(channel, account, event)))
+        entry_time = _field(entry, "time", int, "entry")
+        items.extend(
+            item for event in events if (item := _event(channel, account, event, entry_time))
+        )
     return items

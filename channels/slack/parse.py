@@ -17,7 +17,6 @@ Edits, deletions, joins, reactions and the messages of bots (this app's own incl
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from urllib.parse import parse_qs
 from channels.base import InboundMessage
 from channels.base.adapter import Inbound
 from channels.base.errors import BadPayload
+from channels.base.payload import read_json
 
 CHANNEL = "slack"
 _PREFIX = f"{CHANNEL}:"
@@ -83,10 +83,7 @@ def lang_of(locale: str | None) -> str | None:
 
 def json_object(data: str | bytes, what: str) -> dict[str, Any]:
     """`data` as a JSON object; `BadPayload` when it is not one."""
-    try:
-        value: Any = json.loads(data)
-    except (ValueError, RecursionError) as exc:  # also invalid UTF-8
-        raise BadPayload(f"{what} is not JSON: {exc}") from exc
+    value = read_json(data, what)
     if not isinstance(value, dict):
         raise BadPayload(f"{what} is not a JSON object")
     return value

@@ -8,8 +8,8 @@ messages of other bots — is acknowledged and dropped.
 
 from __future__ import annotations
 
-import json
 import re
+from datetime import datetime
 from typing import Any
 
 from telegram import Chat, Update, User
@@ -17,6 +17,7 @@ from telegram import Chat, Update, User
 from channels.base import InboundMessage
 from channels.base.adapter import Inbound
 from channels.base.errors import BadPayload
+from channels.base.payload import read_json
 
 CHANNEL = "telegram"
 _PREFIX = f"{CHANNEL}:"
@@ -49,10 +50,7 @@ def lang_of(user: User) -> str | None:
 
 def update_of(body: bytes) -> Update:
     """A webhook body as PTB's `Update`; `BadPayload` when it is not one."""
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # also invalid UTF-8
-        raise BadPayload(f"the body is not JSON: {exc}") from exc
+    data = read_json(body, "the body")
     if not isinstance(data, dict):
         raise BadPayload("an update is a JSON object")
     update_id = data.get("update_id")
@@ -88,9 +86,11 @@ def inbound(update: Update) -> list[Inbound]:
 
     `/start` (a new chat, or the customer restarting it) is marked `metadata["start"]` so the hub
     can greet in the customer's language. A button press arrives as its payload, with
-    `metadata["callback_query_id"]` for the adapter to answer.
+    `metadata["callback_query_id"]` for the adapter to answer. A message's `sent_at` is its
+    date; a button press has none (the date Telegram gives is that of the bot's message).
     """
     message, query = update.message, update.callback_query
+    sent_at: datetime | None = None
     if message is not None and isinstance(message.text, str):
         user, chat_id = message.from_user, _private_chat(message.from_user, message.chat)
         text = message.text
@@ -98,6 +98,7 @@ def inbound(update: Update) -> list[Inbound]:
         command = text.split(maxsplit=1)[0].partition("@")[0] if text.strip() else ""
         if command == "/start":
             extra["start"] = True
+        sent_at = message.date if isinstance(message.date, datetime) else None
     elif query is not None and isinstance(query.data, str):
         chat = query.message.chat if query.message is not None else None
         user, chat_id = query.from_user, _private_chat(query.from_user, chat)
@@ -117,5 +118,6 @@ def inbound(update: Update) -> list[Inbound]:
                 metadata=_metadata(user) | extra,
             ),
             delivery_id=delivery_id(update.update_id),
+            sent_at=sent_at,
         )
     ]
