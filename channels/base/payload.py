@@ -26,6 +26,13 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # "1e400": valid JSON, but no number
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
 def _bounded_int(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_INT_DIGITS:
         raise ValueError(f"an integer of {len(digits)} digits")
@@ -53,10 +60,13 @@ def _check(value: Any) -> None:
 
 
 def read_json(data: bytes | str, what: str) -> Any:
-    """`data` decoded as strict JSON: UTF-8, no NaN or Infinity, integers of at most 20
-    digits, strings of valid Unicode, at most `MAX_DEPTH` levels. `BadPayload` otherwise."""
+    """`data` decoded as strict JSON: UTF-8, no NaN or Infinity (nor a float that overflows
+    to it), integers of at most 20 digits, strings of valid Unicode, at most `MAX_DEPTH`
+    levels. `BadPayload` otherwise."""
     try:
-        value = json.loads(data, parse_constant=_no_constant, parse_int=_bounded_int)
+        value = json.loads(
+            data, parse_constant=_no_constant, parse_int=_bounded_int, parse_float=_finite_float
+        )
     except (ValueError, RecursionError) as exc:  # also invalid UTF-8
         raise BadPayload(f"{what} is not JSON: {exc}") from exc
     _check(value)

@@ -11,6 +11,7 @@ dropped.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ OBJECTS = {MESSENGER: "page", INSTAGRAM: "instagram"}
 GET_STARTED = "GET_STARTED"
 
 Notification = dict[str, Any]
+# Page-, Instagram- and user-scoped ids are decimal strings; message ids are URL-safe text.
+_ID = re.compile(r"[0-9]{1,32}")
+_MID = re.compile(r"[\x21-\x7e]{1,240}")
 
 
 def conversation_id(channel: str, user_id: str) -> str:
@@ -70,12 +74,17 @@ def _field(container: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _id(value: str | None, what: str, pattern: re.Pattern[str] = _ID) -> str:
+    """An id as Meta writes them; `BadPayload` for anything else (it would name a conversation
+    or a delivery)."""
+    if value is None or not pattern.fullmatch(value):
+        raise BadPayload(f"{what} is not a Meta id")
+    return value
+
+
 def _sender(event: dict[str, Any]) -> str:
     sender = _field(event, "sender", dict, "messaging")
-    user_id = _field(sender or {}, "id", str, "messaging.sender")
-    if not user_id:
-        raise BadPayload("a message event needs sender.id")
-    return str(user_id)
+    return _id(_field(sender or {}, "id", str, "messaging.sender"), "messaging.sender.id")
 
 
 def _message(message: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
@@ -85,9 +94,7 @@ def _message(message: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     text = _field(message, "text", str, "message")
     if not text:  # attachments, stickers, likes, deleted and unsupported messages
         return None
-    mid = _field(message, "mid", str, "message")
-    if not mid:
-        raise BadPayload("a message needs a mid")
+    mid = _id(_field(message, "mid", str, "message"), "message.mid", _MID)
     quick_reply = _field(message, "quick_reply", dict, "message")
     payload = _field(quick_reply or {}, "payload", str, "message.quick_reply")
     if payload:  # a quick reply's title is what the customer saw; its payload is for the bot
@@ -101,7 +108,8 @@ def _postback(postback: dict[str, Any], fallback_id: str) -> tuple[str, str, dic
     payload = _field(postback, "payload", str, "postback")
     if not payload:
         raise BadPayload("a postback needs a payload")
-    mid = _field(postback, "mid", str, "postback") or fallback_id
+    given = _field(postback, "mid", str, "postback")
+    mid = _id(given, "postback.mid", _MID) if given else fallback_id
     extra: dict[str, Any] = {"button_title": _field(postback, "title", str, "postback") or ""}
     if payload == GET_STARTED:
         extra["start"] = True
@@ -159,9 +167,7 @@ def inbound(
         return []
     items: list[Inbound] = []
     for entry in notification["entry"]:
-        account = _field(entry, "id", str, "entry")
-        if not account:
-            raise BadPayload("an entry needs an id")
+        account = _id(_field(entry, "id", str, "entry"), "entry.id")
         if account_id is not None and account != account_id:
             continue
         # "standby" holds events another app has the conversation for; "changes" are
