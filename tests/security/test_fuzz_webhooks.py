@@ -287,7 +287,7 @@ REGRESSIONS: dict[str, tuple[str, bytes, str]] = {
         dumps(_edited(sl.dm("hola", 44), ("team_id",), "9" * 300)),
         REFUSED,
     ),
-    "messenger: a mid of 5000 characters (over the delivery id's 255: 500 on PostgreSQL)": (
+    "messenger: a mid of 5000 characters (longer than a delivery id may be, 255)": (
         "messenger",
         dumps(
             _edited(
