@@ -17,7 +17,7 @@ from bot.http.app import create_app
 from bot.runtime.demo import seed_demo
 from bot.settings import Settings
 from tests.conftest import SmtpSink
-from tests.integration.test_actions import action_call, slot_events
+from tests.integration.test_actions import RASA, action_call, slot_events
 
 ANA = "ana.free@example.com"  # a demo account
 WRONG = "000 000"
@@ -56,7 +56,7 @@ async def _validate(
         {"event": "user", "text": value, "parse_data": {}},
         {"event": "slot", "name": slot, "value": value},
     ]
-    response = await client.post("/webhook", json=call)
+    response = await client.post("/webhook", json=call, headers=RASA)
     assert response.status_code == 200
     result = response.json()
     said = [(r.get("response"), r.get("tries_left")) for r in result["responses"]]
