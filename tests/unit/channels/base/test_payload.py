@@ -23,7 +23,7 @@ _FAST = settings(max_examples=300, deadline=None, derandomize=True, database=Non
         (b'{"a": NaN}', "NaN"),
         (b'{"a": -Infinity}', "Infinity"),
         (b'{"a": 1e400}', "overflows to infinity"),
-        (b'{"a": ' + b"1" * 21 + b"}", "21 digits"),
+        (b'{"a": ' + b"1" * 20 + b"}", "past 64 bits"),
         (b'{"a": ' + b"1" * 5000 + b"}", "past Python's limit"),
         (b'{"a": "\\ud800"}', "a lone surrogate"),
         (b'{"\\udfff": 1}', "a lone surrogate in a key"),
@@ -38,7 +38,7 @@ def test_what_no_platform_sends_is_a_bad_payload(body: bytes, why: str) -> None:
 
 
 def test_genuine_json_reads_as_json() -> None:
-    body = '{"text": "Café 👩🏽‍💻 \\ud83d\\ude00", "id": 18446744073709551615, "x": [1.5, null]}'
+    body = '{"text": "Café 👩🏽‍💻 \\ud83d\\ude00", "id": 9223372036854775807, "x": [1.5, null]}'
     assert read_json(body.encode(), "the body") == json.loads(body)
     nested = "[" * MAX_DEPTH + "]" * MAX_DEPTH
     assert read_json(nested, "the body") == json.loads(nested)
