@@ -83,10 +83,18 @@ class ValidateVerifyForm(FormValidationAction):  # type: ignore[misc]
             dispatcher.utter_message(response="utter_email_invalid")
             return {"account_email": None}
         by_app = tracker.get_slot("verify_method") == "app"
-        await verification.current().start(
+        started = await verification.current().start(
             tracker.sender_id, found.group(), _lang(tracker), mail_code=not by_app
         )
-        # The same words whether or not an account has this email: nothing is revealed.
+        # The same words whether or not an account has this email: nothing is revealed (an
+        # unknown address is locked after as many wrong tries as an account).
+        if started is Outcome.LOCKED:  # no code can work now: a person verifies instead
+            dispatcher.utter_message(response="utter_code_failed")
+            return {
+                "account_email": found.group().lower(),
+                "verification_code": started.value,
+                "verified": False,
+            }
         return {"account_email": found.group().lower()}
 
     async def validate_verification_code(

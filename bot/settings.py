@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     rate_conversations_per_address: int = Field(default=30, gt=0)
     rate_uploads_per_conversation: int = Field(default=5, gt=0)
     rate_uploads_per_address: int = Field(default=20, gt=0)
+    # How old a delivery may be, by the time in its signed payload, before it is dropped as a
+    # replay. At most 7 days: the delivery ids seen are kept that long
+    # (bot.conversations.replays.RETENTION), so every replay is caught by its time or its id.
+    telegram_max_age_s: float = Field(default=24 * 3600, gt=0, le=7 * 24 * 3600)
+    meta_max_age_s: float = Field(default=24 * 3600, gt=0, le=7 * 24 * 3600)
+    x_max_age_s: float = Field(default=24 * 3600, gt=0, le=7 * 24 * 3600)
 
     def signing_key(self) -> bytes:
         """The secret key's bytes; a random one (per settings object) when none is set."""

@@ -14,9 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from redis.asyncio import Redis
-
 from bot.conversations.outbox import Outbox
+from bot.conversations.replays import DeliveryLog
 from bot.errors import DeskError
 from channels.base import Button, InboundMessage, OutboundMessage
 from channels.base.adapter import ChannelAdapter, Inbound
@@ -24,7 +23,6 @@ from channels.base.adapter import ChannelAdapter, Inbound
 log = logging.getLogger(__name__)
 # The router as the app hands it over: the replies to send.
 Route = Callable[[InboundMessage], Awaitable[Sequence[OutboundMessage]]]
-SEEN_TTL_S = 7 * 24 * 3600  # platforms retry for hours at most; a week is plenty
 GREET = "/greet"  # a platform's "start" button is a greeting, in the customer's language
 
 
@@ -58,12 +56,10 @@ def decode(payload: str) -> OutboundMessage:
 class Messaging:
     """De-duplicates, routes and answers the messages of adapter-based channels."""
 
-    def __init__(self, route: Route, outbox: Outbox, redis: Redis | None) -> None:
+    def __init__(self, route: Route, outbox: Outbox, deliveries: DeliveryLog) -> None:
         self._route = route
         self._outbox = outbox
-        self._redis = redis
-        if redis is None:
-            log.warning("no Redis: platform retries of a webhook are not de-duplicated")
+        self._deliveries = deliveries
 
     @staticmethod
     def transport(adapter: ChannelAdapter[Any]) -> Callable[[str, str], Awaitable[None]]:
@@ -75,11 +71,8 @@ class Messaging:
         return send
 
     async def seen(self, delivery_id: str) -> bool:
-        """Record a delivery; True when it was recorded before (a platform retry)."""
-        if self._redis is None:
-            return False
-        fresh = await self._redis.set(f"seen:{delivery_id}", 1, nx=True, ex=SEEN_TTL_S)
-        return not fresh
+        """Record a delivery; True when it was recorded before (a platform retry, a replay)."""
+        return await self._deliveries.seen(delivery_id)
 
     async def handle(self, item: Inbound) -> None:
         """Route one message and queue its replies. If the desk fails before the message is
@@ -100,8 +93,7 @@ class Messaging:
 
     async def forget(self, delivery_id: str) -> None:
         """Let a delivery be processed again."""
-        if self._redis is not None:
-            await self._redis.delete(f"seen:{delivery_id}")
+        await self._deliveries.forget(delivery_id)
 
     async def deliver(self, channel: str, message: OutboundMessage) -> None:
         """Send through the outbox: stored, tried now, retried later if the platform fails."""

@@ -55,8 +55,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 async def insert_ignoring_duplicates(
     session: AsyncSession, model: type[Any], values: dict[str, Any]
-) -> None:
-    """INSERT a row unless its primary key exists (ON CONFLICT DO NOTHING on both backends)."""
+) -> bool:
+    """INSERT a row unless its primary key exists (ON CONFLICT DO NOTHING on both backends);
+    whether it was inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    key = model.__table__.primary_key.columns
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(*key)
+    # RETURNING, not rowcount: psycopg's async cursor reports -1 for this statement.
+    return (await session.execute(statement)).first() is not None

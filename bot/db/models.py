@@ -302,16 +302,24 @@ class Verification(Base):
     """
 
     __tablename__ = "verifications"
-    __table_args__ = (Index("ix_verifications_conversation_id_id", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_verifications_conversation_id_id", "conversation_id", "id"),
+        Index("ix_verifications_subject_method_created_at", "subject", "method", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(128))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # Whose ownership is being proved, across conversations: "customer:<id>", or for an email
+    # no account has "email:<keyed hash>" (never the address itself). Tries count per subject.
+    subject: Mapped[str] = mapped_column(String(80))
+    method: Mapped[str] = mapped_column(String(8))  # "email" (a mailed code) or "app" (TOTP)
     code_hash: Mapped[str | None] = mapped_column(String(128))  # None: authenticator code only
     tries: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     verified_at: Mapped[datetime | None] = mapped_column()
+    mailed_at: Mapped[datetime | None] = mapped_column()  # when its code was mailed, if it was
 
 
 class OutboxItem(Base):
@@ -382,3 +390,15 @@ class PrivacyRequest(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     archive_path: Mapped[str | None] = mapped_column(String(512))
     downloads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SeenDelivery(Base):
+    """A platform delivery the desk has taken, by its channel-prefixed id (a Telegram
+    update_id, a Meta message id...): a redelivery or a replay of it is dropped, also after
+    Redis, the fast path, lost its copy. Rows older than the retention window are pruned."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_seen_at", "seen_at"),)
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -44,7 +45,10 @@ def configured(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Plat
     if settings.telegram_bot_token is not None:
         secret = _secret(settings.telegram_webhook_secret) or None
         telegram = telegram_adapter(
-            _secret(settings.telegram_bot_token), secret, base_url=settings.telegram_api_url
+            _secret(settings.telegram_bot_token),
+            secret,
+            base_url=settings.telegram_api_url,
+            max_age=timedelta(seconds=settings.telegram_max_age_s),
         )
 
         async def poll_telegram(stop: asyncio.Event) -> None:
@@ -63,6 +67,7 @@ def configured(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Plat
             _secret(settings.x_access_token_secret),
             settings.x_bot_user_id,
             api_url=settings.x_api_url or None,
+            max_age=timedelta(seconds=settings.x_max_age_s),
         )
 
         async def poll_x(stop: asyncio.Event) -> None:
@@ -90,6 +95,7 @@ def _meta(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Platform]
         return {}
     secret = _secret(settings.meta_app_secret)
     verify = _secret(settings.meta_verify_token) or None
+    max_age = timedelta(seconds=settings.meta_max_age_s)
     adapters: dict[str, MetaAdapter] = {}
     if settings.messenger_page_token is not None:
         adapters["messenger"] = messenger_adapter(
@@ -98,6 +104,7 @@ def _meta(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Platform]
             verify,
             page_id=settings.meta_page_id or None,
             graph_url=settings.meta_graph_url,
+            max_age=max_age,
         )
     if settings.instagram_token is not None:
         adapters["instagram"] = instagram_adapter(
@@ -106,6 +113,7 @@ def _meta(settings: Settings, handle: Handle, seen: Seen) -> dict[str, Platform]
             verify,
             account_id=settings.instagram_account_id or None,
             graph_url=settings.meta_graph_url,
+            max_age=max_age,
         )
     if not adapters:
         return {}

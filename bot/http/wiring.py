@@ -20,6 +20,7 @@ from bot.conversations.delivery import Deliveries
 from bot.conversations.mail import MailIntake
 from bot.conversations.messaging import Messaging, Route
 from bot.conversations.outbox import Outbox
+from bot.conversations.replays import DeliveryLog
 from bot.conversations.router import ConversationRouter
 from bot.conversations.store import ConversationStore
 from bot.db import create_engine, session_factory
@@ -105,7 +106,7 @@ async def lifespan(
     privacy.configure(app.state.privacy)
     transports = {name: Messaging.transport(p.adapter) for name, p in platforms.items()}
     outbox = Outbox(sessions, {"email": mailer.send_raw, **transports})
-    messaging = Messaging(route, outbox, redis)
+    messaging = Messaging(route, outbox, DeliveryLog(sessions, redis))
     app.state.messaging = messaging
     intake = MailIntake(
         sessions,

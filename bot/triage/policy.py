@@ -280,6 +280,16 @@ MAX_CODE_TRIES = 5
 # A data export or erasure must follow its proof of ownership closely: an old verification in
 # a shared browser does not hand someone the data.
 PRIVACY_VERIFIED_FOR = timedelta(minutes=30)
+# The same five wrong tries also count per account and method (mailed code / authenticator)
+# across every conversation and attempt over this window: starting again gives no new tries,
+# so neither a mailed code nor the authenticator's can be guessed by restarting. An email no
+# account has counts the same way, so the replies never tell whether the account exists.
+ACCOUNT_CODE_TRIES = 5
+CODE_TRIES_WINDOW = timedelta(hours=24)
+# Verification mails to one address: at most this many an hour, this far apart. Beyond it the
+# customer is told the same and nothing is sent; the code already mailed keeps working.
+CODE_MAILS_PER_HOUR = 3
+CODE_MAIL_GAP = timedelta(minutes=1)
 # What the people taking a topic need to know, asked before the hand-off, in this order.
 HANDOFF_DETAILS: dict[str, tuple[str, ...]] = {
     "charged_twice": ("transaction_date", "last4"),

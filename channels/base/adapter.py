@@ -11,12 +11,14 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from channels.base import InboundMessage, OutboundMessage
 from channels.base.errors import PlatformError
+from channels.base.payload import printable
 
 log = logging.getLogger(__name__)
 RequestT = TypeVar("RequestT")
@@ -31,11 +33,17 @@ class Inbound:
     """One customer message from a platform, with the platform's id for that delivery.
 
     A platform that retries a delivery sends the same `delivery_id` again: the hub processes
-    each id once. Ids are prefixed with the channel name, so one store serves every channel.
+    each id once. Ids are prefixed with the channel name, so one store serves every channel,
+    and are at most `MAX_DELIVERY_ID` characters. `sent_at` is when the platform says the
+    customer sent it, None when its payload does not say.
     """
 
     message: InboundMessage
     delivery_id: str
+    sent_at: datetime | None = None
+
+
+MAX_DELIVERY_ID = 255
 
 
 # Stores and processes one inbound message; the hub's router behind it.
@@ -50,6 +58,26 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
+def _printable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(k): _printable_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable_value(v) for v in value]
+    return value
+
+
+def _printable(item: Inbound) -> Inbound:
+    """`item` with no control character or lone surrogate in its text or metadata, which
+    some platforms pass through from their clients and no database column takes (NUL)."""
+    message = item.message
+    cleaned = replace(
+        message, text=printable(message.text), metadata=_printable_value(message.metadata)
+    )
+    return replace(item, message=cleaned)
+
+
 class ChannelAdapter(ABC, Generic[RequestT]):
     """Translates between one platform and the desk's `InboundMessage` / `OutboundMessage`.
 
@@ -60,6 +88,10 @@ class ChannelAdapter(ABC, Generic[RequestT]):
 
     name: ClassVar[str]
     max_text: ClassVar[int]  # the platform's longest message text, in `text_length` units
+    # How long ago a delivery may have been sent, by the time its payload gives, to be taken:
+    # an older one is a captured delivery replayed. None: the platform signs the time of each
+    # call instead (Slack), and `verify` refuses a stale one.
+    max_age: timedelta | None = None
 
     def text_length(self, text: str) -> int:
         """The length of `text` as the platform counts it against `max_text`."""
@@ -109,13 +141,30 @@ class ChannelAdapter(ABC, Generic[RequestT]):
         press, look up the author); the item to hand on. Nothing by default."""
         return item
 
+    def stale(self, item: Inbound) -> bool:
+        """Whether the payload says `item` was sent longer than `max_age` ago."""
+        if self.max_age is None or item.sent_at is None:
+            return False
+        return item.sent_at < datetime.now(UTC) - self.max_age
+
     async def dispatch(self, items: Iterable[Inbound], handle: Handle, seen: Seen) -> None:
-        """Hand each item not `seen` before to `handle`. A failing `handle` propagates: the
-        platform is not told the delivery arrived and sends it again (`seen` must then let it
-        through, e.g. by forgetting the id when `handle` fails)."""
+        """Hand each item not `seen` before to `handle`, its text and metadata made
+        `printable`. A stale item is dropped and logged, not refused: the call is still
+        answered 2xx, or the platform would send it again and again. A failing `handle`
+        propagates: the platform is not told the delivery arrived and sends it again (`seen`
+        must then let it through, e.g. by forgetting the id when `handle` fails)."""
         for item in items:
+            if self.stale(item):
+                log.warning(
+                    "%s delivery %s dropped: sent at %s, over %s ago (a replay?)",
+                    self.name,
+                    item.delivery_id,
+                    item.sent_at,
+                    self.max_age,
+                )
+                continue
             if not await seen(item.delivery_id):
-                await handle(await self.received(item))
+                await handle(await self.received(_printable(item)))
 
     async def __aenter__(self) -> Self:
         return self

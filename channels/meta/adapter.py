@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -40,6 +41,10 @@ TRANSIENT = frozenset({1, 2})
 # a bad or expired token (190) stay so, whatever the HTTP status said.
 REFUSED = frozenset({10, 190, 551})
 _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Meta's standard messaging window: a page may answer a message for 24 hours, so an older
+# delivery could not be answered anyway; and Meta stops retrying long before (it disables a
+# webhook that has failed for about 8 hours).
+MAX_AGE = timedelta(hours=24)
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
@@ -95,7 +100,7 @@ class MetaAdapter(ChannelAdapter[SendMessage]):
     with its version (tests point it at a fake); the adapter's httpx client is closed when the
     adapter is. `verify_token` answers the subscription handshake (None or empty: refused);
     `account_id` (the page or Instagram account id), when given, limits the webhook to that
-    account's messages."""
+    account's messages; a message sent more than `max_age` ago is dropped."""
 
     name: ClassVar[str]
 
@@ -107,6 +112,7 @@ class MetaAdapter(ChannelAdapter[SendMessage]):
         verify_token: str | None = None,
         account_id: str | None = None,
         graph_url: str = GRAPH_URL,
+        max_age: timedelta = MAX_AGE,
     ) -> None:
         if not app_secret:
             raise ValueError("a Meta app secret is needed: Meta signs every webhook call with it")
@@ -117,6 +123,7 @@ class MetaAdapter(ChannelAdapter[SendMessage]):
         self._token = access_token
         self._secret = app_secret.encode()
         self._verify_token = verify_token.encode() if verify_token else None
+        self.max_age = max_age
 
     @property
     def webhook_object(self) -> str:
@@ -125,8 +132,9 @@ class MetaAdapter(ChannelAdapter[SendMessage]):
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         """`X-Hub-Signature-256` must be the HMAC-SHA256 of the raw body with the app secret,
-        compared in constant time. Meta signs no timestamp: a replayed notification carries
-        the same message ids, which the hub's de-duplication drops."""
+        compared in constant time. Meta signs no timestamp, but the signed body holds each
+        event's: a replay within `max_age` carries the same message ids, which the hub's
+        de-duplication drops; an older one is dropped by its time."""
         given = header(headers, SIGNATURE_HEADER)
         if given is None:
             raise BadSignature(f"{SIGNATURE_HEADER} is missing")
@@ -217,16 +225,19 @@ def messenger_adapter(
     *,
     page_id: str | None = None,
     graph_url: str = GRAPH_URL,
+    max_age: timedelta = MAX_AGE,
 ) -> MessengerAdapter:
     """The Messenger adapter of a page: `page_token` (MESSENGER_PAGE_TOKEN), `app_secret`
-    (META_APP_SECRET), `verify_token` (META_VERIFY_TOKEN), `page_id` (META_PAGE_ID) and
-    `graph_url` (META_GRAPH_URL, the Graph API with its version)."""
+    (META_APP_SECRET), `verify_token` (META_VERIFY_TOKEN), `page_id` (META_PAGE_ID),
+    `graph_url` (META_GRAPH_URL, the Graph API with its version) and `max_age`
+    (META_MAX_AGE_S)."""
     return MessengerAdapter(
         access_token=page_token,
         app_secret=app_secret,
         verify_token=verify_token,
         account_id=page_id,
         graph_url=graph_url,
+        max_age=max_age,
     )
 
 
@@ -237,14 +248,16 @@ def instagram_adapter(
     *,
     account_id: str | None = None,
     graph_url: str = GRAPH_URL,
+    max_age: timedelta = MAX_AGE,
 ) -> InstagramAdapter:
     """The Instagram adapter of a professional account: `token` (INSTAGRAM_TOKEN), `app_secret`
     (META_APP_SECRET), `verify_token` (META_VERIFY_TOKEN), `account_id`
-    (INSTAGRAM_ACCOUNT_ID) and `graph_url` (META_GRAPH_URL)."""
+    (INSTAGRAM_ACCOUNT_ID), `graph_url` (META_GRAPH_URL) and `max_age` (META_MAX_AGE_S)."""
     return InstagramAdapter(
         access_token=token,
         app_secret=app_secret,
         verify_token=verify_token,
         account_id=account_id,
         graph_url=graph_url,
+        max_age=max_age,
     )

@@ -1,7 +1,8 @@
 """Meta webhook notifications as the desk's inbound messages (pure: no network, no state).
 
 A notification is `{"object": "page" | "instagram", "entry": [{"id", "time", "messaging":
-[event, ...]}]}`: Messenger for the object `page`, Instagram DMs for `instagram`. Text messages,
+[event, ...]}]}`: Messenger for the object `page`, Instagram DMs for `instagram`. Each event's
+`timestamp` (else its entry's `time`, both in milliseconds) is when it was sent. Text messages,
 quick-reply taps and postbacks (button presses) are customer messages; everything else — the
 echoes of our own sends, deliveries, reads, reactions, edits, deleted or unsupported messages,
 attachments without text, opt-ins, referrals and the standby events of another app — is
@@ -10,12 +11,14 @@ dropped.
 
 from __future__ import annotations
 
-import json
+import re
+from datetime import datetime
 from typing import Any
 
 from channels.base import InboundMessage
 from channels.base.adapter import Inbound
 from channels.base.errors import BadPayload
+from channels.base.payload import read_json, unix_time
 
 MESSENGER = "messenger"
 INSTAGRAM = "instagram"
@@ -26,6 +29,9 @@ OBJECTS = {MESSENGER: "page", INSTAGRAM: "instagram"}
 GET_STARTED = "GET_STARTED"
 
 Notification = dict[str, Any]
+# Page-, Instagram- and user-scoped ids are decimal strings; message ids are URL-safe text.
+_ID = re.compile(r"[0-9]{1,32}")
+_MID = re.compile(r"[\x21-\x7e]{1,240}")
 
 
 def conversation_id(channel: str, user_id: str) -> str:
@@ -49,10 +55,7 @@ def delivery_id(channel: str, mid: str) -> str:
 
 def notification_of(body: bytes) -> Notification:
     """A webhook body as a notification; `BadPayload` when it is not one."""
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # also invalid UTF-8
-        raise BadPayload(f"the body is not JSON: {exc}") from exc
+    data = read_json(body, "the body")
     if not isinstance(data, dict):
         raise BadPayload("a notification is a JSON object")
     if not isinstance(data.get("object"), str):
@@ -71,12 +74,17 @@ def _field(container: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _id(value: str | None, what: str, pattern: re.Pattern[str] = _ID) -> str:
+    """An id as Meta writes them; `BadPayload` for anything else (it would name a conversation
+    or a delivery)."""
+    if value is None or not pattern.fullmatch(value):
+        raise BadPayload(f"{what} is not a Meta id")
+    return value
+
+
 def _sender(event: dict[str, Any]) -> str:
     sender = _field(event, "sender", dict, "messaging")
-    user_id = _field(sender or {}, "id", str, "messaging.sender")
-    if not user_id:
-        raise BadPayload("a message event needs sender.id")
-    return str(user_id)
+    return _id(_field(sender or {}, "id", str, "messaging.sender"), "messaging.sender.id")
 
 
 def _message(message: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
@@ -86,9 +94,7 @@ def _message(message: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     text = _field(message, "text", str, "message")
     if not text:  # attachments, stickers, likes, deleted and unsupported messages
         return None
-    mid = _field(message, "mid", str, "message")
-    if not mid:
-        raise BadPayload("a message needs a mid")
+    mid = _id(_field(message, "mid", str, "message"), "message.mid", _MID)
     quick_reply = _field(message, "quick_reply", dict, "message")
     payload = _field(quick_reply or {}, "payload", str, "message.quick_reply")
     if payload:  # a quick reply's title is what the customer saw; its payload is for the bot
@@ -102,14 +108,17 @@ def _postback(postback: dict[str, Any], fallback_id: str) -> tuple[str, str, dic
     payload = _field(postback, "payload", str, "postback")
     if not payload:
         raise BadPayload("a postback needs a payload")
-    mid = _field(postback, "mid", str, "postback") or fallback_id
+    given = _field(postback, "mid", str, "postback")
+    mid = _id(given, "postback.mid", _MID) if given else fallback_id
     extra: dict[str, Any] = {"button_title": _field(postback, "title", str, "postback") or ""}
     if payload == GET_STARTED:
         extra["start"] = True
     return payload, mid, extra
 
 
-def _event(channel: str, account: str, event: dict[str, Any]) -> Inbound | None:
+def _event(
+    channel: str, account: str, event: dict[str, Any], entry_time: int | None
+) -> Inbound | None:
     message = _field(event, "message", dict, "messaging")
     postback = _field(event, "postback", dict, "messaging")
     if message is None and postback is None:  # delivery, read, reaction, edit, optin, ...
@@ -128,6 +137,7 @@ def _event(channel: str, account: str, event: dict[str, Any]) -> Inbound | None:
     metadata: dict[str, Any] = {"external_user_id": sender, "account_id": account, "mid": mid}
     if timestamp is not None:
         metadata["timestamp"] = timestamp
+    sent = timestamp if timestamp is not None else entry_time
     return Inbound(
         message=InboundMessage(
             conversation_id=conversation_id(channel, sender),
@@ -136,7 +146,13 @@ def _event(channel: str, account: str, event: dict[str, Any]) -> Inbound | None:
             metadata=metadata | extra,
         ),
         delivery_id=delivery_id(channel, mid),
+        sent_at=_sent_at(sent),
     )
+
+
+def _sent_at(milliseconds: int | None) -> datetime | None:
+    """When an event was sent: its `timestamp`, else its entry's `time` (both in ms)."""
+    return unix_time(milliseconds, "a timestamp", milliseconds=True) if milliseconds else None
 
 
 def inbound(
@@ -151,9 +167,7 @@ def inbound(
         return []
     items: list[Inbound] = []
     for entry in notification["entry"]:
-        account = _field(entry, "id", str, "entry")
-        if not account:
-            raise BadPayload("an entry needs an id")
+        account = _id(_field(entry, "id", str, "entry"), "entry.id")
         if account_id is not None and account != account_id:
             continue
         # "standby" holds events another app has the conversation for; "changes" are
@@ -161,5 +175,8 @@ def inbound(
         events = _field(entry, "messaging", list, "entry") or []
         if not all(isinstance(event, dict) for event in events):
             raise BadPayload("entry.messaging is a list of objects")
-        items.extend(item for event in events if (item := _event(channel, account, event)))
+        entry_time = _field(entry, "time", int, "entry")
+        items.extend(
+            item for event in events if (item := _event(channel, account, event, entry_time))
+        )
     return items

@@ -17,7 +17,6 @@ Edits, deletions, joins, reactions and the messages of bots (this app's own incl
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from urllib.parse import parse_qs
 from channels.base import InboundMessage
 from channels.base.adapter import Inbound
 from channels.base.errors import BadPayload
+from channels.base.payload import read_json
 
 CHANNEL = "slack"
 _PREFIX = f"{CHANNEL}:"
@@ -38,6 +38,11 @@ _SHARED = frozenset({"channel", "group", "mpim"})
 # Slack's markup in message text: <@U…>, <#C…|name>, <!here>, <https://…|label>.
 _TOKEN = re.compile(r"<([^<>]*)>")
 _LANG = re.compile(r"([a-z]{2})(?:[-_][a-z0-9-]*)?")
+# Slack's ids (T… teams, C…/D…/G… conversations, U…/W… users) and message timestamps: what
+# names a conversation or a delivery must be one of these, never any text.
+_ID = re.compile(r"[A-Z0-9]{1,32}")
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
+_TRIGGER = re.compile(r"[0-9A-Za-z.]{1,128}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +88,7 @@ def lang_of(locale: str | None) -> str | None:
 
 def json_object(data: str | bytes, what: str) -> dict[str, Any]:
     """`data` as a JSON object; `BadPayload` when it is not one."""
-    try:
-        value: Any = json.loads(data)
-    except (ValueError, RecursionError) as exc:  # also invalid UTF-8
-        raise BadPayload(f"{what} is not JSON: {exc}") from exc
+    value = read_json(data, what)
     if not isinstance(value, dict):
         raise BadPayload(f"{what} is not a JSON object")
     return value
@@ -104,6 +106,19 @@ def _required(data: Mapping[str, Any], key: str, what: str) -> str:
     return value
 
 
+def _matching(data: Mapping[str, Any], key: str, what: str, pattern: re.Pattern[str] = _ID) -> str:
+    """A required id (or timestamp) of Slack's form; `BadPayload` for anything else."""
+    value = _required(data, key, what)
+    if not pattern.fullmatch(value):
+        raise BadPayload(f"{what}'s {key} is not one of Slack's")
+    return value
+
+
+def _thread(data: Mapping[str, Any], what: str) -> str | None:
+    """An optional `thread_ts`, of Slack's form when given."""
+    return _matching(data, "thread_ts", what, _TS) if _text(data, "thread_ts") else None
+
+
 def _object(data: Mapping[str, Any], key: str, what: str) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict):
@@ -119,8 +134,10 @@ def challenge(envelope: Mapping[str, Any]) -> str | None:
 
 
 def _mention(bot_user: str) -> re.Pattern[str]:
-    """The app's mention, with the blanks before it."""
-    return re.compile(rf"[ \t]*<@{re.escape(bot_user)}(?:\|[^<>]*)?>")
+    """The app's mention, with the blanks before it. A match starts only where a run of
+    blanks does: otherwise every blank of a long run would start a scan to its end (40 000
+    spaces, Slack's longest message, took seconds)."""
+    return re.compile(rf"(?<![ \t])[ \t]*<@{re.escape(bot_user)}(?:\|[^<>]*)?>")
 
 
 def _readable(token: re.Match[str]) -> str:
@@ -156,8 +173,10 @@ def _by_a_person(event: Mapping[str, Any], bot_user: str | None) -> bool:
     """Whether a message was written by a person: not a bot (nor this app's own bot user), and
     not an edit, a deletion, a join or another system message."""
     user = _text(event, "user")
+    subtype = event.get("subtype")
     return (
-        event.get("subtype") in _PERSON_SUBTYPES
+        (subtype is None or isinstance(subtype, str))
+        and subtype in _PERSON_SUBTYPES
         and not event.get("bot_id")
         and not event.get("hidden")
         and user is not None
@@ -170,23 +189,26 @@ def inbound(envelope: Mapping[str, Any], bot_user: str | None = None) -> list[In
     user (from auth.test); when it is not known, the one the event was delivered for."""
     if envelope.get("type") != "event_callback":
         return []
-    team = _required(envelope, "team_id", "an event_callback")
+    team = _matching(envelope, "team_id", "an event_callback")
     event = _object(envelope, "event", "an event_callback")
     bot_user = bot_user or _authorized_user(envelope)
     kind = event.get("type")
     if kind not in ("message", "app_mention") or not _by_a_person(event, bot_user):
         return []
-    channel = _required(event, "channel", f"a {kind} event")
-    ts = _required(event, "ts", f"a {kind} event")
-    thread_ts = _text(event, "thread_ts")
+    what = f"a {kind} event"
+    channel = _matching(event, "channel", what)
+    ts = _matching(event, "ts", what, _TS)
+    thread_ts = _thread(event, what)
+    user = _matching(event, "user", what)
     raw = _text(event, "text") or ""
-    if kind == "message" and event.get("channel_type") == "im":
+    channel_type = _text(event, "channel_type")
+    if kind == "message" and channel_type == "im":
         place = Place(team, channel, thread_ts)
     elif (
         # A DM's messages all come as `message.im` events: a mention there is the same message.
         (kind == "app_mention" and not channel.startswith("D"))
         or (
-            event.get("channel_type") in _SHARED
+            channel_type in _SHARED
             and bot_user is not None
             and _mention(bot_user).search(raw) is not None
         )
@@ -203,7 +225,7 @@ def inbound(envelope: Mapping[str, Any], bot_user: str | None = None) -> list[In
                 conversation_id=conversation_id(place),
                 channel=CHANNEL,
                 text=text,
-                metadata={"external_user_id": event["user"], "ts": ts},
+                metadata={"external_user_id": user, "ts": ts},
             ),
             delivery_id=message_delivery_id(team, channel, ts),
         )
@@ -242,13 +264,13 @@ def press(payload: Mapping[str, Any]) -> list[Inbound]:
     ]
     if not values:
         return []
-    team = _required(_object(payload, "team", what), "id", what)
+    team = _matching(_object(payload, "team", what), "id", what)
     user = _object(payload, "user", what)
     message = payload.get("message")
     # The message with the buttons is in the conversation's thread (none: a DM's top level).
-    thread_ts = _text(message, "thread_ts") if isinstance(message, dict) else None
-    place = Place(team, _required(container, "channel_id", what), thread_ts)
-    metadata: dict[str, Any] = {"external_user_id": _required(user, "id", what)}
+    thread_ts = _thread(message, what) if isinstance(message, dict) else None
+    place = Place(team, _matching(container, "channel_id", what), thread_ts)
+    metadata: dict[str, Any] = {"external_user_id": _matching(user, "id", what)}
     if username := _text(user, "username"):
         metadata["username"] = username
     return [
@@ -259,6 +281,6 @@ def press(payload: Mapping[str, Any]) -> list[Inbound]:
                 text=values[0],  # one press is one action
                 metadata=metadata,
             ),
-            delivery_id=press_delivery_id(team, _required(payload, "trigger_id", what)),
+            delivery_id=press_delivery_id(team, _matching(payload, "trigger_id", what, _TRIGGER)),
         )
     ]

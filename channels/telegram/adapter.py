@@ -38,6 +38,8 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # The updates the desk reads; setWebhook and getUpdates ask only for these.
 ALLOWED_UPDATES = ("message", "callback_query")
 _POLL_MAX_BACKOFF_S = 60.0
+# Telegram keeps an update it could not deliver for 24 hours at most: nothing genuine is older.
+MAX_AGE = timedelta(hours=24)
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -63,15 +65,19 @@ def platform_error(error: TelegramError) -> PlatformError:
 
 class TelegramAdapter(ChannelAdapter[TelegramRequest]):
     """One Telegram bot. `bot` is injected (its `base_url` points tests at a fake Bot API);
-    without a `webhook_secret` every webhook call is refused and only `poll` receives."""
+    without a `webhook_secret` every webhook call is refused and only `poll` receives. A
+    message sent more than `max_age` ago is dropped (button presses carry no time)."""
 
     name = parse.CHANNEL
     max_text = MAX_TEXT
 
-    def __init__(self, bot: Bot, *, webhook_secret: str | None = None) -> None:
+    def __init__(
+        self, bot: Bot, *, webhook_secret: str | None = None, max_age: timedelta = MAX_AGE
+    ) -> None:
         if webhook_secret is not None and not _SECRET.fullmatch(webhook_secret):
             raise ValueError("a Telegram webhook secret is 1-256 of A-Z, a-z, 0-9, _ and -")
         self.bot = bot
+        self.max_age = max_age
         self._secret = webhook_secret.encode() if webhook_secret else None
 
     def text_length(self, text: str) -> int:
@@ -81,7 +87,7 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         """Telegram sends setWebhook's `secret_token` back in a header on every call; compared in
         constant time. Telegram signs no timestamp: a replayed update has the same update_id,
-        which the hub's de-duplication drops."""
+        which the hub's de-duplication drops, and a message's date, which `max_age` bounds."""
         if self._secret is None:
             raise BadSignature("no Telegram webhook secret is configured")
         given = header(headers, SECRET_HEADER)
@@ -203,7 +209,11 @@ def telegram_adapter(
     webhook_secret: str | None = None,
     *,
     base_url: str = "https://api.telegram.org/bot",
+    max_age: timedelta = MAX_AGE,
 ) -> TelegramAdapter:
     """The adapter for the bot of `token` (TELEGRAM_BOT_TOKEN); `webhook_secret`
-    (TELEGRAM_WEBHOOK_SECRET) enables webhook mode."""
-    return TelegramAdapter(Bot(token, base_url=base_url), webhook_secret=webhook_secret)
+    (TELEGRAM_WEBHOOK_SECRET) enables webhook mode; `max_age` (TELEGRAM_MAX_AGE_S) bounds how
+    old a message may be."""
+    return TelegramAdapter(
+        Bot(token, base_url=base_url), webhook_secret=webhook_secret, max_age=max_age
+    )

@@ -17,7 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -45,6 +45,9 @@ _POLL_MAX_BACKOFF_S = 300.0
 # What polling asks of GET /2/dm_events: enough to parse an event like a webhook delivery.
 _DM_EVENT_FIELDS = ("id", "event_type", "text", "sender_id", "dm_conversation_id", "created_at")
 _PAGE_SIZE = 100  # X's maximum
+# X retries a webhook call for five minutes only, but polling after an outage reads older DMs;
+# a day covers an outage someone notices and fixes. A replay within it is caught by its id.
+MAX_AGE = timedelta(hours=24)
 
 
 class _Transport(HTTPAdapter):
@@ -95,12 +98,20 @@ def platform_error(error: Exception) -> PlatformError:
 class TwitterAdapter(ChannelAdapter[TwitterRequest]):
     """The DMs of one X account (`bot_user_id`). `client` is a tweepy `Client` with the app's
     consumer key and secret and the account's access token and secret (OAuth 1.0a user
-    context); the consumer secret also signs the webhook's calls."""
+    context); the consumer secret also signs the webhook's calls. A DM created more than
+    `max_age` ago is dropped."""
 
     name = parse.CHANNEL
     max_text = MAX_TEXT
 
-    def __init__(self, client: Any, *, consumer_secret: str, bot_user_id: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        consumer_secret: str,
+        bot_user_id: str,
+        max_age: timedelta = MAX_AGE,
+    ) -> None:
         if not consumer_secret:
             raise ValueError("the X consumer secret is empty")
         if not re.fullmatch(r"[0-9]{1,20}", bot_user_id):
@@ -108,6 +119,7 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
         self.client = client
         self.bot_user_id = bot_user_id
         self._secret = consumer_secret.encode()
+        self.max_age = max_age
 
     def _signature(self, data: bytes) -> str:
         digest = hmac.new(self._secret, data, hashlib.sha256).digest()
@@ -127,8 +139,9 @@ class TwitterAdapter(ChannelAdapter[TwitterRequest]):
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         """X signs each body with the consumer secret (`x-twitter-webhooks-signature`,
-        base64 HMAC-SHA256), compared in constant time. X signs no timestamp: a replayed
-        delivery carries its DM event ids again, which the hub's de-duplication drops."""
+        base64 HMAC-SHA256), compared in constant time. X signs no timestamp, but the signed
+        body holds each DM's `created_timestamp`: a replay within `max_age` carries its DM
+        event ids again, which the hub's de-duplication drops; an older one its time."""
         given = header(headers, SIGNATURE_HEADER)
         if given is None:
             raise BadSignature(f"{SIGNATURE_HEADER} is missing")
@@ -272,11 +285,13 @@ def twitter_adapter(
     bot_user_id: str,
     *,
     api_url: str | None = None,
+    max_age: timedelta = MAX_AGE,
 ) -> TwitterAdapter:
     """The adapter for the account `bot_user_id` (X_BOT_USER_ID), with the app's consumer key
     and secret (X_CONSUMER_KEY, X_CONSUMER_SECRET) and the account's access token and secret
     (X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET). `api_url` (X_API_URL) sends the API calls to
-    another origin, such as a local fake of the API."""
+    another origin, such as a local fake of the API; `max_age` (X_MAX_AGE_S) bounds how old a
+    DM may be."""
     origin = api_url.rstrip("/") if api_url else None
     if origin is not None and not re.fullmatch(r"https?://[^/?#\s]+", origin):
         raise ValueError(f"the X API URL is an origin like http://127.0.0.1:8081: {api_url!r}")
@@ -290,4 +305,6 @@ def twitter_adapter(
     transport = _Transport(origin)
     for public in API_ORIGINS:
         client.session.mount(f"{public}/", transport)
-    return TwitterAdapter(client, consumer_secret=consumer_secret, bot_user_id=bot_user_id)
+    return TwitterAdapter(
+        client, consumer_secret=consumer_secret, bot_user_id=bot_user_id, max_age=max_age
+    )

@@ -12,20 +12,21 @@ the webhook reports: posts, likes, follows, typing indicators, read receipts.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import InboundMessage
 from channels.base.adapter import Inbound
 from channels.base.errors import BadPayload
+from channels.base.payload import read_json, unix_time
 
 CHANNEL = "twitter"
 _PREFIX = f"{CHANNEL}:"
 # X's user and DM event ids: 64-bit integers, always sent as decimal strings.
 _ID = re.compile(r"[0-9]{1,20}")
+_MILLISECONDS = re.compile(r"[0-9]{1,15}")
 
 
 def conversation_id(user_id: str) -> str:
@@ -64,6 +65,7 @@ def _message(
     text: str,
     user: Mapping[str, Any],
     extra: Mapping[str, Any],
+    sent_at: datetime | None,
 ) -> list[Inbound]:
     """The one inbound message both shapes produce; [] for a DM without text."""
     if not text.strip():
@@ -83,8 +85,19 @@ def _message(
                 metadata=metadata | dict(extra),
             ),
             delivery_id=delivery_id(event_id),
+            sent_at=sent_at,
         )
     ]
+
+
+def _created(event: Mapping[str, Any]) -> datetime | None:
+    """When a webhook DM event was created: its `created_timestamp`, milliseconds as a string."""
+    value = event.get("created_timestamp")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _MILLISECONDS.fullmatch(value):
+        raise BadPayload("created_timestamp is not a time in milliseconds")
+    return unix_time(int(value), "created_timestamp", milliseconds=True)
 
 
 def _webhook_event(event: Any, bot_user_id: str, users: Mapping[str, Any]) -> list[Inbound]:
@@ -109,7 +122,8 @@ def _webhook_event(event: Any, bot_user_id: str, users: Mapping[str, Any]) -> li
         extra["quick_reply_label"] = text
         text = reply["metadata"]
     user = users.get(sender_id)
-    return _message(event_id, sender_id, text, user if isinstance(user, dict) else {}, extra)
+    user = user if isinstance(user, dict) else {}
+    return _message(event_id, sender_id, text, user, extra, _created(event))
 
 
 def webhook_inbound(body: bytes, bot_user_id: str) -> list[Inbound]:
@@ -119,11 +133,7 @@ def webhook_inbound(body: bytes, bot_user_id: str) -> list[Inbound]:
     answer as its own account. `BadPayload` when the body is not JSON or a DM event is not
     shaped as X sends it.
     """
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # also invalid UTF-8
-        raise BadPayload(f"the body is not JSON: {exc}") from exc
-    data = _object(data, "an Account Activity event")
+    data = _object(read_json(body, "the body"), "an Account Activity event")
     events = data.get("direct_message_events")
     if events is None:  # another activity; some (app revocations) have no for_user_id
         return []
@@ -154,18 +164,19 @@ def polled_inbound(
     one_to_one = "-".join(sorted((sender_id, bot_user_id), key=int))
     if sender_id == bot_user_id or event.get("dm_conversation_id") != one_to_one:
         return []
-    return _message(event_id, sender_id, text, users.get(sender_id, {}), {})
+    return _message(event_id, sender_id, text, users.get(sender_id, {}), {}, created_at(event))
 
 
 def created_at(event: Mapping[str, Any]) -> datetime | None:
-    """When a v2 DM event was created, if it says so readably."""
+    """When a v2 DM event was created, if it says so readably (X writes UTC times)."""
     value = event.get("created_at")
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value)
+        created = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
 
 
 def dm_events_page(

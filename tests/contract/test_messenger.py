@@ -7,6 +7,7 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import ClassVar
 
 import pytest
@@ -59,13 +60,17 @@ async def adapter(platform: FakeGraph) -> AsyncIterator[MessengerAdapter]:
 class MetaContract(AdapterContract[FakeGraph]):
     """The contract for one Meta product; Messenger and Instagram differ only in `product`.
 
-    Meta signs the body but no time: a replayed notification carries its message ids again, so
-    "stale" is the duplicate delivery the hub drops by delivery id (tested by the contract)."""
+    Meta signs the body but no time of the call: each event's `timestamp`, in the signed
+    body, bounds a replay; within the window its message id stops it."""
 
     product: ClassVar[str]
 
     def payload(self, text: str, delivery: int) -> bytes:
         return serialise(text_notification(self.product, delivery, text))
+
+    def written_at(self, text: str, delivery: int, at: datetime) -> bytes | None:
+        sent_ms = int(at.timestamp() * 1000)
+        return serialise(text_notification(self.product, delivery, text, sent_ms=sent_ms))
 
     def sign(self, body: bytes) -> dict[str, str]:
         return signed(body)

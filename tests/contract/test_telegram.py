@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -64,11 +64,19 @@ async def adapter(
 
 class TestTelegram(AdapterContract[FakeTelegram]):
     """Telegram signs nothing: setWebhook's secret token comes back in a header on every call,
-    with no timestamp. A replayed update carries its update_id again, so "stale" is the
-    duplicate delivery the hub drops by delivery id (tested by the contract)."""
+    with no timestamp. A message carries its date, which bounds a replay; a button press
+    carries none (`untimed`): its update_id alone stops a replay."""
 
     def payload(self, text: str, delivery: int) -> bytes:
         return body_of(text_update(delivery, text))
+
+    def written_at(self, text: str, delivery: int, at: datetime) -> bytes | None:
+        return body_of(text_update(delivery, text, date=int(at.timestamp())))
+
+    def untimed(self) -> dict[str, bytes]:
+        # The date inside a callback query is that of the bot's message with the button,
+        # which may be days old: the press itself has no time.
+        return {"a button press": body_of(callback_update(5, "/affirm"))}
 
     def sign(self, body: bytes) -> dict[str, str]:
         return webhook_headers()

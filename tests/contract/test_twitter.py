@@ -7,6 +7,7 @@ import re
 import socket
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -66,12 +67,15 @@ async def adapter(platform: FakeX) -> AsyncIterator[TwitterAdapter]:
 
 
 class TestTwitter(AdapterContract[FakeX]):
-    """X signs each webhook body with the consumer secret but signs no time: a replayed
-    delivery carries its DM event ids again, so "stale" is the duplicate the hub drops by
-    delivery id (tested by the contract)."""
+    """X signs each webhook body with the consumer secret but no time of the call: each DM's
+    `created_timestamp`, in the signed body, bounds a replay; within the window its DM event
+    id stops it."""
 
     def payload(self, text: str, delivery: int) -> bytes:
         return body_of(webhook_body(dm_event(event_id(delivery), text)))
+
+    def written_at(self, text: str, delivery: int, at: datetime) -> bytes | None:
+        return body_of(webhook_body(dm_event(event_id(delivery), text, created=at)))
 
     def sign(self, body: bytes) -> dict[str, str]:
         return webhook_headers(body)

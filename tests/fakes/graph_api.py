@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,9 @@ _ERRORS = {
     613: "(#613) Calls to this api have exceeded the rate limit.",
 }
 _RATE_LIMITS = frozenset({4, 17, 32, 613})
+# When the fake's notifications were sent, in ms: recently, well within the desk's 24 hours
+# (each event adds its number, in seconds).
+SENT_MS = (int(time.time()) - 3600) * 1000
 
 
 @dataclass
@@ -291,7 +295,7 @@ def mid(product: str, n: int) -> str:
 
 
 def _ms(n: int) -> int:
-    return 1764150000000 + n * 1000
+    return SENT_MS + n * 1000
 
 
 def notification(
@@ -310,23 +314,32 @@ def notification(
     }
 
 
-def _event(product: str, n: int, sender: str | None = None, **kind: Any) -> dict[str, Any]:
+def _event(
+    product: str, n: int, sender: str | None = None, sent_ms: int | None = None, **kind: Any
+) -> dict[str, Any]:
     return {
         "sender": {"id": sender or CUSTOMER[product]},
         "recipient": {"id": ACCOUNT[product]},
-        "timestamp": _ms(n),
+        "timestamp": _ms(n) if sent_ms is None else sent_ms,
         **kind,
     }
 
 
 def text_event(
-    product: str, n: int, text: str, *, quick_reply: str | None = None, sender: str | None = None
+    product: str,
+    n: int,
+    text: str,
+    *,
+    quick_reply: str | None = None,
+    sender: str | None = None,
+    sent_ms: int | None = None,
 ) -> dict[str, Any]:
-    """The customer writes `text` (or taps the quick reply titled `text` with its payload)."""
+    """The customer writes `text` (or taps the quick reply titled `text` with its payload),
+    at `sent_ms` (Unix time in milliseconds) when given."""
     message: dict[str, Any] = {"mid": mid(product, n), "text": text}
     if quick_reply is not None:
         message["quick_reply"] = {"payload": quick_reply}
-    return _event(product, n, sender, message=message)
+    return _event(product, n, sender, sent_ms, message=message)
 
 
 def postback_event(

@@ -34,6 +34,9 @@ CUSTOMER: dict[str, Any] = {
 MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
+# When the fake's updates were sent: recently, well within the desk's 24 hours (their dates
+# add the update id, in seconds).
+SENT = int(time.time()) - 3600
 
 
 @dataclass
@@ -237,13 +240,15 @@ def _chat(user: dict[str, Any]) -> dict[str, Any]:
     return chat | {"type": "private"}
 
 
-def text_update(update_id: int, text: str, user: dict[str, Any] = CUSTOMER) -> dict[str, Any]:
-    """A customer writes to the bot in their private chat."""
+def text_update(
+    update_id: int, text: str, user: dict[str, Any] = CUSTOMER, *, date: int | None = None
+) -> dict[str, Any]:
+    """A customer writes to the bot in their private chat (at the Unix time `date`)."""
     message: dict[str, Any] = {
         "message_id": 1000 + update_id % 1000,
         "from": user,
         "chat": _chat(user),
-        "date": 1764150000 + update_id,
+        "date": SENT + update_id if date is None else date,
         "text": text,
     }
     if text.startswith("/"):
@@ -263,7 +268,7 @@ def callback_update(update_id: int, data: str, user: dict[str, Any] = CUSTOMER) 
                 "message_id": 1500,
                 "from": BOT_USER,
                 "chat": _chat(user),
-                "date": 1764150000,
+                "date": SENT,
                 "text": "¿Te ha servido esta respuesta?",
                 "reply_markup": {
                     "inline_keyboard": [
@@ -280,7 +285,7 @@ def callback_update(update_id: int, data: str, user: dict[str, Any] = CUSTOMER) 
 
 def unsupported_updates(first_id: int = 900) -> dict[str, dict[str, Any]]:
     """Updates that carry no customer text for the desk, by what they are."""
-    chat, date = _chat(CUSTOMER), 1764150000
+    chat, date = _chat(CUSTOMER), SENT
     group = {"id": -1001987654321, "title": "imageko users", "type": "supergroup"}
     channel = {"id": -1001122334455, "title": "imageko news", "type": "channel"}
     payloads: dict[str, dict[str, Any]] = {

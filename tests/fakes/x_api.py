@@ -308,8 +308,10 @@ def dm_event(
     sender: dict[str, Any] = CUSTOMER,
     recipient: dict[str, Any] = BOT,
     quick_reply_metadata: str | None = None,
+    created: datetime | None = None,
 ) -> dict[str, Any]:
-    """A v1.1 `message_create` DM event, as the webhook delivers it."""
+    """A v1.1 `message_create` DM event, as the webhook delivers it, created now (or at
+    `created`)."""
     message_data: dict[str, Any] = {
         "text": text,
         "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
@@ -320,7 +322,7 @@ def dm_event(
     return {
         "type": "message_create",
         "id": event_id,
-        "created_timestamp": str(int(time.time() * 1000)),
+        "created_timestamp": str(int((created.timestamp() if created else time.time()) * 1000)),
         "message_create": {
             "target": {"recipient_id": recipient["id"]},
             "sender_id": sender["id"],

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from bot.conversations.messaging import GREET, Messaging, decode, encode
 from bot.conversations.outbox import Outbox
+from bot.conversations.replays import DeliveryLog
 from bot.db import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.errors import AssistantUnavailable
@@ -43,8 +44,9 @@ class Desk:
 async def _messaging(tmp_path: Path, redis: Redis, desk: Desk) -> Messaging:
     engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
     await upgrade(engine)
-    outbox = Outbox(session_factory(engine), {"telegram": desk.send})
-    return Messaging(desk.route, outbox, redis)
+    sessions = session_factory(engine)
+    outbox = Outbox(sessions, {"telegram": desk.send})
+    return Messaging(desk.route, outbox, DeliveryLog(sessions, redis))
 
 
 def _item(text: str, delivery: str, **metadata: object) -> Inbound:

@@ -1,22 +1,39 @@
 """The security suite's fixtures. Attacks on the hub alone use the integration fixtures (`app`,
 `client`: SQLite, the real Redis, Rasa down) and the same app served by uvicorn on 127.0.0.1 for
-socket.io clients (`hub_url`); attacks on the whole desk use tests/e2e's `desk`."""
+socket.io clients (`hub_url`); attacks on the whole desk use tests/e2e's `desk`. The fuzzing of
+the platforms' webhooks runs on a hub with every platform configured, on PostgreSQL (`hub`,
+`hub_client`)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Any
 
+import httpx
 import pytest
 import socketio
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
+from redis.asyncio import Redis
+from sqlalchemy import text
 
+from bot.db import create_engine
+from bot.db.migrate import upgrade
+from bot.http.app import create_app
 from bot.runtime.launcher import free_port
+from bot.settings import Settings
+from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import RunningDesk, desk, desk_env, mail
+from tests.fakes import graph_api as meta
+from tests.fakes import slack_api as sl
+from tests.fakes import telegram_api as tg
+from tests.fakes import x_api as xf
 from tests.integration.conftest import app, client
 
 # Fixtures shared from the e2e and integration suites, and this suite's own.
@@ -111,3 +128,71 @@ class Socket:
         (confirmed,) = await self.wait("session_confirm")
         assert isinstance(confirmed, dict)
         return confirmed
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A database URL on a new PostgreSQL schema of its own, dropped afterwards."""
+    schema = f"fuzz_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        await admin.dispose()
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable ({exc}); .ci/run starts it")
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    yield url
+    async with admin.begin() as connection:
+        await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await admin.dispose()
+
+
+@pytest.fixture
+async def hub(settings: Settings, postgres_url: str, redis: Redis) -> AsyncIterator[FastAPI]:
+    """The hub on PostgreSQL (the strict backend: it refuses NUL characters and over-long ids
+    where SQLite would take them) and the real Redis, Rasa down, with Telegram, Slack, X,
+    Messenger and Instagram on their local fakes: what the fuzzing of the webhooks attacks."""
+    async with AsyncExitStack() as stack:
+        telegram = await stack.enter_async_context(tg.FakeTelegram())
+        slack = await stack.enter_async_context(sl.FakeSlack())
+        x = await stack.enter_async_context(xf.FakeX())
+        graph = await stack.enter_async_context(meta.FakeGraph())
+        configured = settings.model_copy(
+            update={
+                "database_url": postgres_url,
+                "telegram_bot_token": SecretStr(tg.TOKEN),
+                "telegram_webhook_secret": SecretStr(tg.SECRET),
+                "telegram_api_url": telegram.base_url,
+                "slack_bot_token": SecretStr(sl.TOKEN),
+                "slack_signing_secret": SecretStr(sl.SIGNING_SECRET),
+                "slack_api_url": slack.base_url,
+                "x_consumer_key": xf.CONSUMER_KEY,
+                "x_consumer_secret": SecretStr(xf.CONSUMER_SECRET),
+                "x_access_token": SecretStr(xf.ACCESS_TOKEN),
+                "x_access_token_secret": SecretStr(xf.ACCESS_TOKEN_SECRET),
+                "x_bot_user_id": xf.BOT["id"],
+                "x_api_url": x.base_url,
+                "meta_app_secret": SecretStr(meta.APP_SECRET),
+                "meta_verify_token": SecretStr(meta.VERIFY_TOKEN),
+                "messenger_page_token": SecretStr(meta.PAGE_TOKEN),
+                "instagram_token": SecretStr(meta.INSTAGRAM_TOKEN),
+                "meta_page_id": meta.PAGE_ID,
+                "instagram_account_id": meta.INSTAGRAM_ACCOUNT_ID,
+                "meta_graph_url": graph.base_url,
+            }
+        )
+        app = create_app(configured)
+        async with app.router.lifespan_context(app):
+            yield app
+
+
+@pytest.fixture
+async def hub_client(hub: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of `hub`; what the app raises is the 500 a platform would get."""
+    transport = httpx.ASGITransport(app=hub, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.conversations.replays import RETENTION
 from bot.db import async_url
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +45,13 @@ def test_database_urls_get_async_drivers(url: str, expected: str) -> None:
 def test_unsupported_database_is_refused() -> None:
     with pytest.raises(ValueError, match="mysql"):
         async_url("mysql://u@db/desk")
+
+
+@pytest.mark.parametrize("name", ["telegram_max_age_s", "meta_max_age_s", "x_max_age_s"])
+def test_no_freshness_window_outlasts_the_record_of_deliveries(name: str) -> None:
+    """A replay older than the delivery record's retention would pass as new: each platform's
+    window must stay within it, whatever an operator sets."""
+    limit = RETENTION.total_seconds()
+    assert getattr(Settings(_env_file=None, **{name: limit}), name) == limit  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=name):
+        Settings(_env_file=None, **{name: limit + 1})  # type: ignore[call-arg]

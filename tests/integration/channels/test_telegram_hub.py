@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from bot.db import create_engine, session_factory
@@ -42,7 +45,7 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def hub(settings: Settings, telegram: FakeTelegram, redis: object) -> AsyncIterator[FastAPI]:
+async def hub(settings: Settings, telegram: FakeTelegram, redis: Redis) -> AsyncIterator[FastAPI]:
     configured = settings.model_copy(
         update={
             "telegram_bot_token": SecretStr(TOKEN),
@@ -145,3 +148,35 @@ async def test_a_customer_telegram_account_is_recognised(
         )
     assert conversation is not None
     assert conversation.customer_id == ana_account  # the demo customer with this Telegram id
+
+
+async def test_a_redelivery_after_redis_lost_its_memory_is_still_answered_once(
+    client: httpx.AsyncClient, hub: FastAPI, telegram: FakeTelegram, redis: Redis
+) -> None:
+    """Redis restarted (flushed) between two deliveries of the same signed update: the
+    database's record of the update_id still drops the second."""
+    body = json.dumps(text_update(21, "hola, ¿me ayudas?"))
+    assert (await client.post(URL, content=body, headers=webhook_headers())).status_code == 200
+    await redis.flushdb()
+    assert (await client.post(URL, content=body, headers=webhook_headers())).status_code == 200
+    stored = await hub.state.store.history(CHAT)
+    assert [m.text for m in stored if m.direction.value == "inbound"] == ["hola, ¿me ayudas?"]
+    assert len(telegram.sent()) == 1
+
+
+async def test_an_update_older_than_a_day_is_answered_200_and_dropped(
+    client: httpx.AsyncClient,
+    hub: FastAPI,
+    telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A captured update replayed after Telegram's 24 hours (its ids long forgotten): 200, so
+    nothing retries it, but nothing is stored or answered; the drop is logged."""
+    sent = int(time.time()) - 24 * 3600 - 600
+    body = json.dumps(text_update(22, "cámbiame el email", date=sent))
+    with caplog.at_level(logging.WARNING, logger="channels.base.adapter"):
+        answered = await client.post(URL, content=body, headers=webhook_headers())
+    assert answered.status_code == 200
+    assert await _count(hub, Message) == 0
+    assert telegram.sent() == []
+    assert "telegram delivery telegram:22 dropped" in caplog.text

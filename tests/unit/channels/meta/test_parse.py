@@ -4,6 +4,7 @@ the raw bytes, and shapes that are not Meta's."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.fakes.graph_api import (
     PAGE_ID,
     PAGE_TOKEN,
     PSID,
+    SENT_MS,
     mid,
     notification,
     postback_event,
@@ -36,9 +38,10 @@ def test_a_message_carries_who_wrote_where_and_when(messenger: MessengerAdapter)
         "external_user_id": PSID,
         "account_id": PAGE_ID,
         "mid": mid("messenger", 3),
-        "timestamp": 1764150003000,
+        "timestamp": SENT_MS + 3000,
     }
     assert item.delivery_id == f"messenger:{mid('messenger', 3)}"
+    assert item.sent_at == datetime.fromtimestamp(SENT_MS / 1000 + 3, UTC)
 
 
 def test_a_quick_reply_tap_is_its_payload(messenger: MessengerAdapter) -> None:
@@ -72,7 +75,7 @@ def test_a_postback_without_mid_is_identified_by_sender_and_time(
         [item] = messenger.parse(serialise(notification("messenger", event)))
         return item.delivery_id
 
-    assert parse(7) == parse(7) == f"messenger:postback:{PSID}:1764150007000"
+    assert parse(7) == parse(7) == f"messenger:postback:{PSID}:{SENT_MS + 7000}"
     assert parse(8) != parse(7)
 
 
