@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningDesk, greeting
+from tests.e2e.conftest import RunningDesk, greeting, start_chat
 from tests.security.conftest import rasa_url
 
 pytestmark = pytest.mark.e2e
@@ -88,8 +88,8 @@ def test_the_desk_still_answers_end_to_end(desk: RunningDesk) -> None:
     # /readyz asks Rasa's /status with the token; a greeting runs Rasa's call to the actions.
     ready = httpx.get(f"{desk.url}/readyz", timeout=10).json()
     assert ready["checks"]["rasa"] == "ok"
-    url = f"{desk.url}/api/v1/conversations/e2e-surfaces/messages"
-    response = httpx.post(url, json={"text": "bonjour"}, timeout=30)
+    chat = start_chat(desk)
+    response = httpx.post(chat.url, json={"text": "bonjour"}, headers=chat.headers, timeout=30)
     assert response.status_code == 200, response.text
     # French: action_validate_slot_mappings, run by Rasa through the guarded endpoint, set it.
     assert [reply["text"] for reply in response.json()["replies"]] == [greeting("fr")]
