@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.conversations.store import ConversationStore
 from bot.db import create_engine, session_factory
 from bot.db.models import Customer
+from bot.runtime.demo import seed_demo
 from bot.settings import PROJECT_ROOT
 from bot.staff.audit import AuditLog
 from channels.base import InboundMessage
@@ -48,10 +49,11 @@ def _bot(db: Path, *args: str, smtp_port: int = 9) -> subprocess.CompletedProces
 
 
 async def _with_a_conversation(db: Path) -> None:
-    assert _bot(db, "migrate", "--demo").returncode == 0
+    assert _bot(db, "migrate").returncode == 0
     engine = create_engine(f"sqlite:///{db}")
     try:
         sessions = session_factory(engine)
+        await seed_demo(sessions, "cli test password")  # as `make run` seeds its demo users
         async with sessions() as session:
             ana = await session.scalar(select(Customer.id).where(Customer.account_id == ANA))
         store = ConversationStore(sessions)
