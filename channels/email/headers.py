@@ -60,10 +60,6 @@ class _CappedHeaderRegistry(HeaderRegistry):
         return super().__call__(name, value)
 
 
-# The modern policy, with the two changes above; `Message` objects never leave this module.
-POLICY = policy.default.clone(header_factory=_CappedHeaderRegistry())
-
-
 # The modern policy, with the two changes above; `Message` objects never leave this package.
 POLICY = policy.default.clone(header_factory=_CappedHeaderRegistry())
 

@@ -134,7 +134,9 @@ def _event(
         text, mid, extra = found
     else:
         text, mid, extra = _postback(postback, f"postback:{sender}:{timestamp}")
-    metadata: dict[str, Any] = {"external_user_id": sender, "account_id": account, "mid": mid}
+    # The page (or Instagram account) written to is ours, not the customer's: `page_id`, never
+    # `account_id`, which names a customer account to the desk.
+    metadata: dict[str, Any] = {"external_user_id": sender, "page_id": account, "mid": mid}
     if timestamp is not None:
         metadata["timestamp"] = timestamp
     sent = timestamp if timestamp is not None else entry_time

@@ -77,7 +77,7 @@ def test_a_story_reply_is_a_customer_message(adapter: InstagramAdapter) -> None:
     assert item.message.text == "¿Sigue disponible?"
     assert item.message.conversation_id == CHAT
     assert item.delivery_id == f"instagram:{mid('instagram', 5)}"
-    assert item.message.metadata["account_id"] == INSTAGRAM_ACCOUNT_ID
+    assert item.message.metadata["page_id"] == INSTAGRAM_ACCOUNT_ID
 
 
 def test_a_quick_reply_tap_is_its_payload(adapter: InstagramAdapter) -> None:

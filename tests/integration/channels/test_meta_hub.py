@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.db import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.db.models import Message
+from bot.db.models import Conversation, Customer, Message
 from bot.http.app import create_app
 from bot.settings import Settings
 from tests.fakes.graph_api import (
@@ -106,3 +106,18 @@ async def test_a_notification_older_than_the_window_is_answered_200_and_dropped(
     fresh = serialise(text_notification("messenger", 33, "reembolso"))
     assert (await client.post(URL, content=fresh, headers=signed(fresh))).status_code == 200
     assert await _inbound(hub) == 1  # the same customer, writing now, is served
+
+
+async def test_the_page_written_to_names_no_customer(
+    client: httpx.AsyncClient, hub: FastAPI
+) -> None:
+    # A customer whose account id happens to be the page's id: the page is ours, and a
+    # stranger writing to it must not be taken for that customer.
+    async with session_factory(hub.state.engine).begin() as session:
+        session.add(Customer(account_id=PAGE_ID, email="page.twin@example.com", plan="premium"))
+    body = serialise(text_notification("messenger", 34, "hola"))
+    assert (await client.post(URL, content=body, headers=signed(body))).status_code == 200
+    async with session_factory(hub.state.engine)() as session:
+        conversation = await session.get(Conversation, CHAT)
+    assert conversation is not None
+    assert conversation.customer_id is None

@@ -36,7 +36,7 @@ def test_a_message_carries_who_wrote_where_and_when(messenger: MessengerAdapter)
     assert item.message.lang is None  # Meta does not say; the desk detects it from the text
     assert item.message.metadata == {
         "external_user_id": PSID,
-        "account_id": PAGE_ID,
+        "page_id": PAGE_ID,
         "mid": mid("messenger", 3),
         "timestamp": SENT_MS + 3000,
     }
@@ -96,7 +96,7 @@ def test_a_batch_gives_every_message_in_order(messenger: MessengerAdapter) -> No
 def test_without_a_page_id_every_page_is_served_but_never_its_own_messages() -> None:
     adapter = messenger_adapter(PAGE_TOKEN, APP_SECRET)  # nothing is sent
     other = notification("messenger", text_event("messenger", 13, "hola"), account="99")
-    assert [i.message.metadata["account_id"] for i in adapter.parse(serialise(other))] == ["99"]
+    assert [i.message.metadata["page_id"] for i in adapter.parse(serialise(other))] == ["99"]
     own = notification("messenger", text_event("messenger", 14, "hola", sender="99"), account="99")
     assert adapter.parse(serialise(own)) == []
 
