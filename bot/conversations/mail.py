@@ -37,6 +37,7 @@ from bot.errors import AssistantUnavailable
 from bot.kb import service as kb
 from bot.language.detect import detect
 from bot.rasa.client import RasaClient
+from bot.security.images import NotAnImage, clean_image
 from bot.security.redact import redact, redact_data
 from bot.tickets.acks import acknowledgment
 from bot.tickets.base import ticket_id_of
@@ -121,6 +122,8 @@ class MailIntake:
         # What the desk keeps of a mail: its new text, these headers and the images, with
         # secrets masked where a person typed (subject, attachment names); addresses and
         # message ids stay exact, replies are threaded with them.
+        # Re-encoding decodes every pixel: CPU work, off the event loop.
+        saved, refused = await asyncio.to_thread(self._save_attachments, parsed)
         metadata: dict[str, Any] = {
             "from": parsed.sender,
             "to": list(parsed.recipients),
@@ -129,8 +132,8 @@ class MailIntake:
             "references": list(parsed.references),
             "queue": queue_for(parsed.recipients),
             "automated": parsed.automated,
-            "attachments": redact_data(self._save_attachments(parsed)),
-            "dropped": redact_data(list(parsed.dropped)),
+            "attachments": redact_data(saved),
+            "dropped": redact_data([*parsed.dropped, *refused]),
         }
         inbound = await self._store.record_inbound(
             InboundMessage(conversation_id, CHANNEL, redact(text), lang, metadata),
@@ -351,13 +354,22 @@ class MailIntake:
             count = sum(1 for meta in rows if meta.get("from") == sender)
         return count > RATE_LIMIT_PER_HOUR
 
-    def _save_attachments(self, parsed: ParsedEmail) -> list[dict[str, Any]]:
+    def _save_attachments(self, parsed: ParsedEmail) -> tuple[list[dict[str, Any]], list[str]]:
+        """The images kept (re-encoded, like web chat uploads: a PNG header followed by HTML
+        is not an image), and why any other was dropped."""
         if not parsed.attachments:
-            return []
+            return [], []
         folder = self._attachments / hashlib.sha256(parsed.message_id.encode()).hexdigest()[:24]
         folder.mkdir(parents=True, exist_ok=True)
-        saved = []
-        for number, attachment in enumerate(parsed.attachments):
+        saved: list[dict[str, Any]] = []
+        refused: list[str] = []
+        for number, original in enumerate(parsed.attachments):
+            try:
+                image = clean_image(original.data)
+            except NotAnImage as exc:
+                refused.append(f"{original.filename}: {exc}")
+                continue
+            attachment = replace(original, data=image.data, content_type=image.content_type)
             # Named by position and type, not by the sender's file name (which is kept,
             # redacted, in the metadata): nothing a customer typed becomes a file name.
             path = folder / f"{number}.{IMAGE_EXTENSIONS[attachment.content_type]}"
@@ -370,7 +382,7 @@ class MailIntake:
                     "path": str(path),
                 }
             )
-        return saved
+        return saved, refused
 
 
 def _from_meta(message: Message) -> ParsedEmail:

@@ -4,12 +4,15 @@ stored, threaded, ticketed, acknowledged through the outbox, and never answered 
 from __future__ import annotations
 
 import asyncio
+import io
 import smtplib
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.conversations.mail import MailIntake
@@ -119,6 +122,32 @@ async def test_what_a_person_typed_is_redacted_and_threading_stays_exact(
         assert sent["In-Reply-To"] == message_id
         assert "4242" not in str(sent["Subject"])  # our "Re:" is kept in the outbox too
     assert "[card number]" in str(answer["Subject"])
+
+
+async def test_attachments_are_kept_only_as_images_and_re_encoded(
+    app: FastAPI, receiver_port: int
+) -> None:
+    # Like a web chat upload: a PNG header followed by HTML is refused, and a real image
+    # keeps its pixels but not what was smuggled after them.
+    picture = io.BytesIO()
+    Image.new("RGB", (32, 16), (200, 30, 30)).save(picture, "PNG")
+    genuine = picture.getvalue() + b"<html><script>alert(1)</script></html>"
+    disguised = b"\x89PNG\r\n\x1a\n" + b"<html><script>alert(1)</script></html>"
+    message = _mail(message_id="<att1@mail.example>")
+    message.add_attachment(genuine, maintype="image", subtype="png", filename="screen.png")
+    message.add_attachment(disguised, maintype="image", subtype="png", filename="fake.png")
+    await _send(receiver_port, message)
+    async with session_factory(app.state.engine)() as session:
+        stored = await session.scalar(
+            select(Message).where(Message.external_id == "<att1@mail.example>")
+        )
+    assert stored is not None
+    (kept,) = stored.meta["attachments"]
+    assert kept["filename"] == "screen.png"
+    data = await asyncio.to_thread(Path(kept["path"]).read_bytes)
+    assert b"<script>" not in data
+    assert Image.open(io.BytesIO(data)).size == (32, 16)
+    assert any(note.startswith("fake.png:") for note in stored.meta["dropped"])
 
 
 async def test_a_redelivered_message_is_processed_once(app: FastAPI, receiver_port: int) -> None:
