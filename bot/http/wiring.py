@@ -34,6 +34,7 @@ from bot.notify.handoffs import HandoffNotices
 from bot.notify.mail import Mailer
 from bot.rasa import actions
 from bot.rasa.client import RasaClient
+from bot.rasa.trackers import forget_trackers
 from bot.security.limits import RateLimiter
 from bot.settings import Settings
 from bot.staff.accounts import Accounts
@@ -102,7 +103,8 @@ async def lifespan(
     monitor = SlaMonitor(sessions, alert_senders(settings))
     mailer = Mailer.from_settings(settings)
     verification.configure(VerificationService(sessions, mailer.send, settings.signing_key()))
-    app.state.privacy = privacy.build(settings, sessions)
+    forget = partial(forget_trackers, redis) if redis is not None else None
+    app.state.privacy = privacy.build(settings, sessions, forget)
     privacy.configure(app.state.privacy)
     transports = {name: Messaging.transport(p.adapter) for name, p in platforms.items()}
     outbox = Outbox(sessions, {"email": mailer.send_raw, **transports})

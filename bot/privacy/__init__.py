@@ -8,15 +8,20 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notify.mail import Mailer
-from bot.privacy.requests import PrivacyRequests
+from bot.privacy.requests import ForgetConversations, PrivacyRequests
 from bot.settings import Settings
 from bot.staff.audit import AuditLog
 
 _service: PrivacyRequests | None = None
 
 
-def build(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> PrivacyRequests:
-    """The service the settings describe, on `sessions`."""
+def build(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    forget_conversations: ForgetConversations | None = None,
+) -> PrivacyRequests:
+    """The service the settings describe, on `sessions`; `forget_conversations` deletes what
+    the assistant keeps of erased conversations (the hub hands it Rasa's tracker store)."""
     return PrivacyRequests(
         sessions,
         Mailer.from_settings(settings).send,
@@ -25,6 +30,7 @@ def build(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Pri
         public_url=settings.public_url,
         key=settings.signing_key(),
         export_ttl=timedelta(hours=settings.privacy_export_ttl_h),
+        forget_conversations=forget_conversations,
     )
 
 

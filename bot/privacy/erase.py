@@ -49,6 +49,7 @@ class Erased:
 
     counts: dict[str, int]
     files: list[Path]
+    conversations: list[str]  # their ids before re-keying: what Rasa's tracker store knows
 
 
 def _kept(data: dict[str, object], keys: tuple[str, ...]) -> dict[str, object]:
@@ -183,4 +184,4 @@ async def erase(
         "outbox": outbox,
         "files": len(files),
     }
-    return Erased(counts, files)
+    return Erased(counts, files, list(ids))

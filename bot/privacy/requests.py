@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,8 @@ from bot.staff.audit import AuditLog
 from bot.triage import policy
 
 log = logging.getLogger(__name__)
+# Deletes what the assistant keeps of these conversations (Rasa's trackers, in Redis).
+ForgetConversations = Callable[[Sequence[str]], Awaitable[object]]
 SendMail = Callable[[str, str, str], Awaitable[None]]
 CUSTOMER = "customer"  # `requested_by` when the verified customer asked in a conversation
 ARCHIVES = "privacy"  # the archives' folder under VAR_DIR
@@ -75,6 +77,7 @@ class PrivacyRequests:
         key: bytes,
         export_ttl: timedelta,
         clock: Callable[[], datetime] = utcnow,
+        forget_conversations: ForgetConversations | None = None,
     ) -> None:
         self._sessions = sessions
         self._send_mail = send_mail
@@ -84,6 +87,7 @@ class PrivacyRequests:
         self._key = key
         self._ttl = export_ttl
         self._clock = clock
+        self._forget = forget_conversations
 
     def account_hash(self, account_id: str) -> str:
         """The keyed hash that stands for an account in audit lines and request rows."""
@@ -219,6 +223,11 @@ class PrivacyRequests:
             )
             session.add(request)
         missing = await asyncio.to_thread(_delete_files, erased.files)
+        if self._forget is not None:
+            try:
+                await self._forget(erased.conversations)
+            except Exception:  # the erasure stands; the copies expire with Rasa's tracker TTL
+                log.exception("privacy erasure %s: Rasa's trackers not deleted", request.id)
         if missing:
             log.warning("privacy erasure %s: %d files were already gone", request.id, missing)
         await self._audit.record(

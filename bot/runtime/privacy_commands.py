@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.rasa.trackers import forget_trackers
 from bot.settings import load_settings
 
 
@@ -38,11 +41,23 @@ async def run(args: argparse.Namespace, sessions: async_sessionmaker[AsyncSessio
         operator = await session.get(Agent, args.by)
     if operator is None or operator.role != Role.ADMIN.value:
         raise Forbidden(f"{args.by!r} is not an admin of this desk", code="not_an_admin")
-    service = privacy.build(load_settings(), sessions)
-    customer = await service.customer_id(args.account)
+    settings = load_settings()
     if args.privacy_command == "erase":
-        counts = await service.erase(customer, args.by)
-        return f"erased {args.account}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        # The assistant's copies (Rasa's trackers) live in the desk's Redis, when we know it.
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        forget = partial(forget_trackers, redis) if redis is not None else None
+        try:
+            service = privacy.build(settings, sessions, forget)
+            counts = await service.erase(await service.customer_id(args.account), args.by)
+        finally:
+            if redis is not None:
+                await redis.aclose()
+        done = f"erased {args.account}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        if redis is None:
+            done += "\n(REDIS_URL unset: the assistant's copies of the chats expire within a week)"
+        return done
+    service = privacy.build(settings, sessions)
+    customer = await service.customer_id(args.account)
     if args.out is not None:
         counts = await service.export_to_file(customer, args.by, args.out)
         return f"wrote {args.out}: " + ", ".join(f"{n} {k}" for k, n in counts.items())

@@ -108,7 +108,9 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     # starting processes: the app only by name (uvicorn's "bot.http.app:create_app")
-    "bot.runtime": frozenset({"bot.db", "bot.errors", "bot.privacy", "bot.settings", "bot.staff"}),
+    "bot.runtime": frozenset(
+        {"bot.db", "bot.errors", "bot.privacy", "bot.rasa", "bot.settings", "bot.staff"}
+    ),
     "bot.__main__": frozenset({"bot.runtime"}),
     # rasa_sdk's own action server, run alone: the hub's check of the action secret
     "rasa_sdk_plugins": frozenset({"bot.security", "bot.settings"}),
