@@ -119,7 +119,8 @@ def test_two_agents_claim_at_once_and_exactly_one_wins(desk: RunningDesk, browse
     customer = start_chat(desk)
     asked = httpx.post(
         customer.url,
-        json={"text": "I want to talk to a human", "lang": "en"},
+        # Unsigned: the agents see it as a claim, never as who the customer is.
+        json={"text": "I want to talk to a human", "lang": "en", "metadata": {"plan": "premium"}},
         headers=customer.headers,
         timeout=30,
     )
@@ -130,6 +131,8 @@ def test_two_agents_claim_at_once_and_exactly_one_wins(desk: RunningDesk, browse
     ]
     for page in pages:
         expect(page.get_by_role("button", name="Claim")).to_be_enabled(timeout=WAIT_MS)
+    expect(pages[0].locator("#routing")).to_contain_text("Claims plan (unverified)")
+    expect(pages[0].locator("#customer")).to_contain_text("not identified")
     for page in pages:  # both clicks go out before either answer can come back
         page.evaluate("document.getElementById('claim').click()")
     deadline = time.monotonic() + 15

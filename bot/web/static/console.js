@@ -283,6 +283,8 @@
       document.getElementById("routing").replaceChildren(...card([
         ["Topic", label(t.topic)], ["Queue", t.queue], ["Tier", t.tier], ["Priority", t.priority],
         ["SLA rule", t.sla_rule], ["Why", [label(r.action), why, t.tags.join(", ")].filter(Boolean).join(" · ")],
+        // What the customer said about themselves without proof: shown, never trusted.
+        ...Object.entries(r.claimed || {}).map(([key, value]) => [`Claims ${label(key)} (unverified)`, String(value)]),
       ]));
       const due = document.getElementById("ticket-status");
       due.classList.toggle("breached", Boolean(t.breached_at));
