@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from markdown_it import MarkdownIt
 
 from bot.errors import NotFound
 from bot.kb import service as kb
@@ -18,10 +17,10 @@ from bot.kb.articles import Article, load_articles
 from bot.kb.paths import ARTICLES_DIR
 from bot.language.detect import SUPPORTED
 from bot.triage import policy
+from channels.base.markup import to_html
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Articles are written by our editors, but markdown must still never carry raw HTML.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 UI: dict[str, dict[str, Any]] = {
     "en": {
         "title": "imageko help centre",
@@ -111,7 +110,7 @@ def _body(article: Article) -> str:
         if section.heading:
             parts.append(f"## {section.heading}\n")
         parts.append(section.text)
-    return str(_MARKDOWN.render("\n\n".join(parts)))
+    return to_html("\n\n".join(parts))
 
 
 @router.get("/help", include_in_schema=False)

@@ -1,0 +1,40 @@
+"""Markdown (the help centre's articles, the assistant's answers) turned into what a surface can
+show. Pure: text in, text out.
+
+`to_html` is the one way the desk turns Markdown into HTML: raw HTML in the source is never
+passed through (markdown-it with `html` off escapes it), and the result is cleaned once more
+by nh3 against a short allow-list, so an article or an answer can never carry script, styles,
+event handlers or `javascript:` links into the widget, the help centre or the console.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+# What answers and articles use; everything else is dropped (its text kept).
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li"}
+    | {"h2", "h3", "h4", "a", "table", "thead", "tbody", "tr", "th", "td"}
+)
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def to_html(markdown: str) -> str:
+    """Safe HTML for `markdown`; links open without handing the page to the target."""
+    rendered = _markdown().render(markdown)
+    return nh3.clean(
+        rendered,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+    )
