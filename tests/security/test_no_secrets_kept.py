@@ -13,6 +13,7 @@ Each channel gets its own values, so a hit names the channel that leaked.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import smtplib
 import sqlite3
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from PIL import Image
 from redis import Redis
 
 from tests.conftest import SmtpSink
@@ -37,11 +39,16 @@ from tests.security.conftest import redis_url
 
 pytestmark = pytest.mark.e2e
 WAIT_S = 60
-# The smallest valid PNG (1x1): email keeps image attachments only.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+
+def _png() -> bytes:
+    """A small real PNG: email keeps image attachments only, and re-encodes them first."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (30, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @dataclass(frozen=True)

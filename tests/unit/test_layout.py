@@ -66,7 +66,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "bot.console": frozenset(
         {"bot.errors", "bot.language", "bot.staff", "bot.tickets", "bot.triage"}
     ),
-    "bot.web": frozenset({"bot.errors", "bot.kb", "bot.language", "bot.triage"}),
+    # the help centre renders articles with the channels' one Markdown renderer
+    "bot.web": MESSAGES | {"bot.errors", "bot.kb", "bot.language", "bot.triage"},
     "actions": frozenset(
         {
             "bot.conversations",
