@@ -48,6 +48,14 @@ MIN_SUPPORTED = 0.35
 MIN_UNSUPPORTED = 0.6
 
 _WORD = re.compile(r"[^\W\d_]+")
+# What carries no language: e-mail addresses, links, @handles, and any token with a digit in it
+# (codes, order and ticket numbers, amounts, dates).
+_NO_LANGUAGE = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+|@\w+|\S*\d\S*")
+# Switching a conversation that already has a supported language takes a message of at least
+# this many words and letters, confidently in the other language.
+SWITCH_WORDS = 4
+SWITCH_LETTERS = 16
+MIN_SWITCH = 0.6
 
 
 def _from_short_words(text: str) -> str | None:
@@ -69,17 +77,32 @@ def warm_up() -> None:
 
 
 def detect(text: str, previous: str | None = None) -> str:
-    """ISO 639-1 code of `text`; keeps `previous` (else English) when the text is inconclusive."""
+    """ISO 639-1 code of `text`, given the conversation's language so far (`previous`).
+
+    A conversation keeps its language: only a message long enough to judge, and confidently in
+    another language, switches it. Addresses, links, codes, numbers and emoji carry no
+    language and are left out before judging, so "maria@example.es" or "482913" after a
+    Spanish message is still Spanish. With no supported language yet (a new conversation, or
+    one held in a language we do not serve), short openers such as "hola" or "yes" decide.
+    """
     fallback = previous or DEFAULT
-    if not any(ch.isalpha() for ch in text):
+    words = " ".join(_WORD.findall(_NO_LANGUAGE.sub(" ", text)))
+    if not words:
         return fallback
-    short = _from_short_words(text)
-    if short is not None:
+    settled = previous in SUPPORTED
+    short = _from_short_words(words)
+    if short is not None and not settled:
         return short
-    values = _detector().compute_language_confidence_values(text)
+    if settled and (len(words.split()) < SWITCH_WORDS or len(words) < SWITCH_LETTERS):
+        return fallback
+    values = _detector().compute_language_confidence_values(words)
     if not values:
         return fallback
     best = values[0]
     code = str(best.language.iso_code_639_1.name).lower()
+    if code == previous:
+        return code
     needed = MIN_SUPPORTED if code in SUPPORTED else MIN_UNSUPPORTED
+    if settled:
+        needed = max(needed, MIN_SWITCH)
     return code if best.value >= needed else fallback

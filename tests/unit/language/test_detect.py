@@ -46,3 +46,47 @@ def test_inconclusive_text_keeps_the_conversation_language(text: str) -> None:
 def test_mixed_words_fall_back_to_the_detector() -> None:
     # "hola" and "merci" disagree: the short-word table abstains instead of guessing.
     assert detect("hola merci", previous="en") in {"en", "es", "fr"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "maria.lopez@example.es",
+        "482913",
+        "mi correo: maria.lopez@example.es",
+        "https://imageko.com/help/es/refunds",
+        "IMG-000042",
+        "ok 👍",
+        "Maria Garcia",
+        "thanks",
+        "merci",
+        "yes please",
+    ],
+)
+def test_addresses_codes_and_short_words_never_switch_a_conversation(text: str) -> None:
+    assert detect(text, previous="es") == "es"
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "lang"),
+    [
+        ("es", "Actually could we continue in English please, I do not read Spanish", "en"),
+        ("en", "Je préfère continuer en français, je ne comprends pas bien l'anglais", "fr"),
+        ("fr", "Das Bild wird nicht heruntergeladen, was soll ich jetzt tun?", "de"),
+    ],
+)
+def test_a_long_confident_message_in_another_language_switches(
+    previous: str, text: str, lang: str
+) -> None:
+    assert detect(text, previous=previous) == lang
+
+
+@pytest.mark.parametrize(("text", "lang"), [("yes", "en"), ("sí", "es"), ("oui", "fr")])
+def test_a_short_answer_leaves_an_unsupported_language(text: str, lang: str) -> None:
+    # After the unsupported-language notice the customer answers in a language we serve.
+    assert detect(text, previous="de") == lang
+
+
+def test_a_first_message_is_judged_without_its_address() -> None:
+    assert detect("my email is juan.perez@gmail.es and I cannot log in") == "en"
+    assert detect("voici mon adresse : jean.dupont@example.com") == "fr"
