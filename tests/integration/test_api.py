@@ -16,6 +16,7 @@ from bot.runtime.demo import seed_demo
 from bot.triage import sla
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.images import png
 from tests.integration.conftest import start_chat
 
 URL = "/api/v1/conversations/{}/messages"
@@ -122,13 +123,7 @@ async def test_secrets_never_reach_the_transcript(client: httpx.AsyncClient, app
     assert stored.text == "card [card number], my password is [password], code [code]"
 
 
-def _png(size: tuple[int, int] = (24, 12)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (75, 43, 214)).save(out, "PNG")
-    return out.getvalue()
-
-
-PNG = _png()
+PNG = png((24, 12), (75, 43, 214))
 
 
 async def test_a_screenshot_is_stored_served_and_joins_the_ticket(

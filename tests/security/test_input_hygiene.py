@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.db.models import Conversation, Message
+from tests.images import png
 from tests.integration.conftest import Chat, start_chat
 from tests.security.conftest import Socket
 
@@ -40,12 +41,6 @@ HOSTILE_BODIES = [
     ("1e999", b'{"text": "hi", "metadata": {"n": 1e999}}', 400, "not_finite"),
     ("unknown lang", b'{"text": "hi", "lang": "xx"}', 422, "unsupported_lang"),
 ]
-
-
-def _png(size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
 
 
 async def _stored(app: FastAPI) -> tuple[int, int]:
@@ -137,7 +132,7 @@ async def test_an_image_with_html_after_it_is_served_as_pixels_only(
 ) -> None:
     """Main: a PNG header followed by HTML was stored and served as image/png, no nosniff."""
     chat = await start_chat(client)
-    polyglot = _png() + b"<html><script>alert(document.cookie)</script></html>"
+    polyglot = png((40, 30)) + b"<html><script>alert(document.cookie)</script></html>"
     response = await _upload(client, chat, polyglot)
     assert response.status_code == 200, response.text
     served = await client.get(response.json()["url"])
@@ -159,7 +154,7 @@ async def test_an_image_with_html_after_it_is_served_as_pixels_only(
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not_an_image"),  # the magic number alone
         (b"GIF89a<svg onload=alert(1)>", "not_an_image"),
         (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "not_an_image"),
-        (_png((300, 300))[:120], "unreadable_image"),  # a real PNG, cut short
+        (png((300, 300))[:120], "unreadable_image"),  # a real PNG, cut short
     ],
     ids=["png-header-then-html", "png-magic-only", "gif-header-then-svg", "svg", "truncated"],
 )

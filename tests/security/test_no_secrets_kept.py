@@ -13,7 +13,6 @@ Each channel gets its own values, so a hit names the channel that leaked.
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 import smtplib
 import sqlite3
@@ -27,7 +26,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from PIL import Image
 from redis import Redis
 
 from tests.conftest import SmtpSink
@@ -35,20 +33,13 @@ from tests.e2e.conftest import SECRET_KEY, RestChat, RunningDesk, start_chat
 from tests.e2e.test_webchat import _open as open_tab
 from tests.fakes import telegram_api as tg
 from tests.fakes.threaded import served
+from tests.images import png
 from tests.security.conftest import redis_url
 
 pytestmark = pytest.mark.e2e
 WAIT_S = 60
-
-
-def _png() -> bytes:
-    """A small real PNG: email keeps image attachments only, and re-encodes them first."""
-    out = io.BytesIO()
-    Image.new("RGB", (4, 4), (30, 120, 200)).save(out, "PNG")
-    return out.getvalue()
-
-
-PNG = _png()
+# Email keeps image attachments only, and re-encodes them first: a real PNG.
+PNG = png((4, 4))
 
 
 @dataclass(frozen=True)

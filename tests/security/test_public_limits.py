@@ -4,16 +4,15 @@ a flood counter, in one hub's memory; REST and uploads took anything from anyone
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from PIL import Image
 
 from bot.http.app import create_app
 from bot.settings import Settings
+from tests.images import png
 from tests.integration.conftest import start_chat
 from tests.security.conftest import Socket
 
@@ -80,21 +79,18 @@ async def test_new_conversations_per_address(app: FastAPI) -> None:
         _refused(await client.post("/api/v1/conversations"))
 
 
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "PNG")
-    return out.getvalue()
+PNG = png((8, 8), (1, 2, 3))
 
 
 async def test_uploads_per_conversation_and_per_address(app: FastAPI) -> None:
     async with _from(app, "198.51.100.9") as client:
         first, second = await start_chat(client), await start_chat(client)
         for _ in range(2):
-            ok = await client.post(first.uploads, content=_png(), headers=first.headers)
+            ok = await client.post(first.uploads, content=PNG, headers=first.headers)
             assert ok.status_code == 200
-        _refused(await client.post(first.uploads, content=_png(), headers=first.headers))
+        _refused(await client.post(first.uploads, content=PNG, headers=first.headers))
         # Refused uploads count too: this is the address's fourth, over its limit of three.
-        _refused(await client.post(second.uploads, content=_png(), headers=second.headers))
+        _refused(await client.post(second.uploads, content=PNG, headers=second.headers))
 
 
 async def test_every_hub_counts_against_one_limit(settings: Settings, app: FastAPI) -> None:
