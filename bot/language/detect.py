@@ -90,10 +90,11 @@ def detect(text: str, previous: str | None = None) -> str:
     if not words:
         return fallback
     settled = previous in SUPPORTED
-    short = _from_short_words(words)
-    if short is not None and not settled:
-        return short
-    if settled and (len(words.split()) < SWITCH_WORDS or len(words) < SWITCH_LETTERS):
+    if not settled:
+        short = _from_short_words(words)
+        if short is not None:
+            return short
+    elif len(words.split()) < SWITCH_WORDS or len(words) < SWITCH_LETTERS:
         return fallback
     values = _detector().compute_language_confidence_values(words)
     if not values:
