@@ -92,6 +92,21 @@ async def _redis_pings(url: str) -> bool:
         await client.aclose()
 
 
+def rasa_run_args(token: str, port: int) -> list[str]:
+    """`rasa run`'s arguments for the desk's Rasa."""
+    return [
+        "run",
+        "--enable-api",
+        # One argument with `=`: a random token may start with "-", which argparse would
+        # otherwise take for an option and refuse to start.
+        f"--auth-token={token}",
+        # Loopback only: Rasa's REST channel takes no token, the hub alone may reach it.
+        *("-i", "127.0.0.1", "--port", str(port)),
+        *("--model", str(RASA_MODEL)),
+        *("--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
+    ]
+
+
 def _secret(configured: SecretStr | None) -> str:
     """The configured secret, or a fresh random one (`make run` needs no setup)."""
     return configured.get_secret_value() if configured else secrets.token_urlsafe(32)
@@ -175,11 +190,8 @@ class Desk:
         rasa = ProcessSpec(
             "rasa",
             [
-                *(str(RASA_BIN), "run", "--enable-api", "--auth-token", self.rasa_token),
-                # Loopback only: Rasa's REST channel takes no token, the hub alone may reach it.
-                *("-i", "127.0.0.1", "--port", str(self.rasa_port)),
-                *("--model", str(RASA_MODEL)),
-                *("--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
+                str(RASA_BIN),
+                *rasa_run_args(self.rasa_token, self.rasa_port),
             ],
             env={
                 **OFFLINE_ENV,

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import argparse
 import socket
 
 import pytest
 
-from bot.runtime.launcher import embedded_redis_binary, free_port, rasa_redis_env
+from bot.runtime.launcher import embedded_redis_binary, free_port, rasa_redis_env, rasa_run_args
 
 
 def test_free_port_can_be_bound() -> None:
@@ -45,3 +46,19 @@ def test_the_embedded_server_binary_is_installed() -> None:
     binary = embedded_redis_binary()
     assert binary.is_file()
     assert binary.stat().st_mode & 0o111
+
+
+@pytest.mark.parametrize("token", ["-starts-with-a-dash", "plain_Token-123", "--double"])
+def test_rasa_gets_its_token_whatever_it_starts_with(token: str) -> None:
+    # The options `rasa run` declares for what we pass (argparse, as Rasa parses them).
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("command")
+    parser.add_argument("--enable-api", action="store_true")
+    parser.add_argument("-t", "--auth-token")
+    for option in ("-i", "-p", "--port", "--model", "--endpoints", "--credentials"):
+        parser.add_argument(option)
+
+    parsed = parser.parse_args(rasa_run_args(token, 5005))
+
+    assert parsed.auth_token == token
+    assert parsed.i == "127.0.0.1"
