@@ -8,6 +8,7 @@ verification form for sensitive topics, the details form of the topic, then the 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import verification
 from bot.language.detect import DEFAULT
-from bot.triage import policy
+from bot.triage import policy, replies
 from bot.triage.routing import has_cue
 from bot.verification.service import Outcome
 
@@ -25,6 +26,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 URL = re.compile(r"https?://\S+")
 SKIPPED = "skipped"
+PERSON, STOP = "person", "stop"  # how a form was left (`form_exit`)
 DETAIL_FORMS = {"charged_twice": "billing_form", "refund_request": "billing_form"}
 DETAIL_FORMS["copyright_report"] = "copyright_form"
 
@@ -45,8 +47,15 @@ def _skips(tracker: Tracker) -> bool:
     return has_cue(policy.SKIP_CUES, _text(tracker), _lang(tracker))
 
 
+def _form_slots(domain: DomainDict) -> list[str]:
+    """Every slot a form of the domain asks for."""
+    forms = domain.get("forms") or {}
+    return [slot for form in forms.values() for slot in form.get("required_slots") or []]
+
+
 class ActionHandoffNext(Action):  # type: ignore[misc]
-    """`action_handoff_next`: verification first where the policy wants it, then details."""
+    """`action_handoff_next`: verification first where the policy wants it, then details.
+    A form the customer left (`form_exit`) hands over now, or drops the request."""
 
     def name(self) -> str:
         return "action_handoff_next"
@@ -54,6 +63,19 @@ class ActionHandoffNext(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        left = tracker.get_slot("form_exit")
+        if left == PERSON:  # with what was collected so far; agents verify another way
+            return [SlotSet("form_exit", None), FollowupAction("action_handoff")]
+        if left == STOP:
+            dispatcher.utter_message(response="utter_form_stopped")
+            dropped = [SlotSet(slot, None) for slot in (*_form_slots(domain), "verify_method")]
+            return [
+                SlotSet("form_exit", None),
+                SlotSet("routing", None),
+                SlotSet("verified", None),
+                *dropped,
+                FollowupAction("action_listen"),
+            ]
         topic = _topic(tracker)
         if topic in policy.VERIFY_TOPICS and tracker.get_slot("verified") is None:
             method = "app" if topic in policy.NO_EMAIL_CODE_TOPICS else "email"
@@ -67,7 +89,62 @@ class ActionHandoffNext(Action):  # type: ignore[misc]
         return [FollowupAction("action_handoff")]
 
 
-class ValidateVerifyForm(FormValidationAction):  # type: ignore[misc]
+class LeavableForm(FormValidationAction, ABC):  # type: ignore[misc]
+    """A form the customer can always leave: "a person" hands over with what was collected,
+    "stop" / "cancel" (EN/ES/FR) drops the request. Either ends the form at once
+    (`requested_slot` None); `action_handoff_next` then carries out the exit."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The validation action's name, `validate_<form>`."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        asked = tracker.get_slot("requested_slot")
+        text = _text(tracker)
+        exit_to = None
+        if asked and replies.asks_for_person(text, _lang(tracker)):
+            exit_to = PERSON
+        elif asked and replies.wants_to_stop(text):
+            exit_to = STOP
+        if exit_to is None:
+            events: list[EventType] = await super().run(dispatcher, tracker, domain)
+            return events
+        # The words filled the asked slot (from_text): they are not its answer.
+        return [
+            SlotSet(asked, None),
+            SlotSet("form_exit", exit_to),
+            SlotSet("requested_slot", None),
+        ]
+
+
+class ValidateTechDetailsForm(LeavableForm):
+    """`validate_tech_details_form`: any text is the details; a person or stop leaves."""
+
+    def name(self) -> str:
+        return "validate_tech_details_form"
+
+
+class ActionAskVerificationCode(Action):  # type: ignore[misc]
+    """`action_ask_verification_code`: after a wrong code, say so and ask again (no new code
+    was sent); otherwise the usual ask."""
+
+    def name(self) -> str:
+        return "action_ask_verification_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        left = tracker.get_slot("code_tries_left")
+        if left is None:
+            dispatcher.utter_message(response="utter_ask_verification_code")
+            return []
+        dispatcher.utter_message(response="utter_code_wrong", tries_left=int(left))
+        return [SlotSet("code_tries_left", None)]
+
+
+class ValidateVerifyForm(LeavableForm):
     """`validate_verify_form`: the account's email, then the code; "I can't" skips."""
 
     def name(self) -> str:
@@ -108,14 +185,13 @@ class ValidateVerifyForm(FormValidationAction):  # type: ignore[misc]
         if check.outcome is Outcome.VERIFIED:
             dispatcher.utter_message(response="utter_verified")
             return {"verification_code": "ok", "verified": True}
-        if check.outcome is Outcome.WRONG:
-            dispatcher.utter_message(response="utter_code_wrong", tries_left=check.tries_left)
-            return {"verification_code": None}
+        if check.outcome is Outcome.WRONG:  # the ask that follows says so
+            return {"verification_code": None, "code_tries_left": check.tries_left}
         dispatcher.utter_message(response="utter_code_failed")
         return {"verification_code": check.outcome.value, "verified": False}
 
 
-class ValidateBillingForm(FormValidationAction):  # type: ignore[misc]
+class ValidateBillingForm(LeavableForm):
     """`validate_billing_form`: when the charge happened and the card's last 4 digits."""
 
     def name(self) -> str:
@@ -138,7 +214,7 @@ class ValidateBillingForm(FormValidationAction):  # type: ignore[misc]
         return {"last4": found.group(1)}
 
 
-class ValidateCopyrightForm(FormValidationAction):  # type: ignore[misc]
+class ValidateCopyrightForm(LeavableForm):
     """`validate_copyright_form`: the content's URL, the ownership claim, a contact email."""
 
     def name(self) -> str:

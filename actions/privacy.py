@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import LeavableForm
 from actions.routing import FORM_STATE
 from bot import privacy
 from bot.errors import ServiceUnavailable
@@ -44,7 +45,7 @@ def choice(intent: str, text: str, lang: str) -> str:
     return EXPORT if export else ERASE
 
 
-class ValidatePrivacyForm(FormValidationAction):  # type: ignore[misc]
+class ValidatePrivacyForm(LeavableForm):
     """`validate_privacy_form`: export or erase; an erasure only with the confirm button."""
 
     def name(self) -> str:
@@ -77,6 +78,8 @@ class ActionPrivacy(Action):  # type: ignore[misc]
     ) -> list[EventType]:
         asked = tracker.get_slot("privacy_request")
         resets = [SlotSet(slot, None) for slot in PRIVACY_STATE]
+        if tracker.get_slot("form_exit"):  # the customer left the form: a person, or stop
+            return [*resets, FollowupAction("action_handoff_next")]
         service = privacy.current()
         customer = await service.verified_customer(tracker.sender_id)
         if asked not in (EXPORT, ERASE) or customer is None:

@@ -14,8 +14,9 @@ from actions.handoff import SKIPPED
 from actions.kb import offer_articles, say_article
 from bot.conversations.decision import Kind, decide
 from bot.kb import service
-from bot.language.detect import DEFAULT
-from bot.triage import policy
+from bot.language.detect import DEFAULT, SUPPORTED
+from bot.settings import load_settings
+from bot.triage import policy, replies
 from bot.triage.policy import TOPIC_LABELS
 from bot.triage.routing import HANDOFF_KEY, RoutingDecision, route, topic_of
 
@@ -40,6 +41,17 @@ def _nlu(tracker: Tracker) -> tuple[str, float, list[tuple[str, float]], str]:
     )
 
 
+def kind_offers_person(kind: Kind) -> bool:
+    """Whether the bot's reply ends with the offer of a person (a "yes" next takes it)."""
+    return kind in (Kind.LANGUAGE_NOTICE, Kind.DECLINE)
+
+
+def help_centre_link(lang: str) -> str:
+    """The help centre's home in the customer's language (English for any other)."""
+    home = lang if lang in SUPPORTED else DEFAULT
+    return f"{load_settings().public_url.rstrip('/')}/help/{home}/"
+
+
 def _label(intent: str, lang: str) -> str:
     labels = TOPIC_LABELS.get(topic_of(intent), {})
     return labels.get(lang) or labels.get("en") or intent
@@ -50,6 +62,7 @@ def _handoff(decision: RoutingDecision, tracker: Tracker) -> list[EventType]:
     events: list[EventType] = [
         SlotSet("routing", decision.as_dict()),
         SlotSet("awaiting_feedback", False),
+        SlotSet("offered_person", False),
     ]
     if decision.topic in TECHNICAL and not tracker.get_slot("tech_details"):
         return [*events, FollowupAction("tech_details_form")]
@@ -69,20 +82,31 @@ class ActionRoute(Action):  # type: ignore[misc]
         plan = tracker.get_slot("plan")
         intent, confidence, ranking, text = _nlu(tracker)
 
-        if intent in ("affirm", "deny") and tracker.get_slot("awaiting_feedback"):
-            if intent == "affirm":
+        if tracker.get_slot("offered_person"):  # after the language notice or a decline
+            if intent == "affirm" or replies.says_yes(text):
+                return _handoff(route("human_request", 1.0, text, lang, plan), tracker)
+            if intent == "deny":
+                dispatcher.utter_message(response="utter_no_problem")
+                return [SlotSet("offered_person", False)]
+        if tracker.get_slot("awaiting_feedback"):  # after an answer: "did that help?"
+            if intent == "affirm" or replies.is_closing(text):
                 dispatcher.utter_message(response="utter_glad")
                 return [SlotSet("awaiting_feedback", False)]
-            pending = tracker.get_slot("routing") or {}
-            topic = str(pending.get("topic") or "human_request")
-            summary = str(pending.get("summary") or text)
-            return _handoff(route(topic, 1.0, summary, lang, plan, handoff=True), tracker)
+            if intent == "deny" or replies.did_not_help(text, lang):
+                pending = tracker.get_slot("routing") or {}
+                topic = str(pending.get("topic") or "human_request")
+                summary = str(pending.get("summary") or text)
+                return _handoff(route(topic, 1.0, summary, lang, plan, handoff=True), tracker)
 
         # Embedding for the help centre is CPU work: keep the hub's event loop free.
         outcome = await asyncio.to_thread(
             decide, intent, confidence, ranking, text, lang, plan, service.answer
         )
-        events: list[EventType] = [SlotSet("routing", outcome.routing.as_dict())]
+        events: list[EventType] = [
+            SlotSet("routing", outcome.routing.as_dict()),
+            SlotSet("awaiting_feedback", False),
+            SlotSet("offered_person", kind_offers_person(outcome.kind)),
+        ]
         kind = outcome.kind
         if kind is Kind.ANSWER and outcome.kb is not None:
             say_article(dispatcher, outcome.kb.hits[0])
@@ -101,10 +125,13 @@ class ActionRoute(Action):  # type: ignore[misc]
             return _handoff(outcome.routing, tracker)
         elif kind is Kind.RECORD:
             dispatcher.utter_message(response="utter_feedback_thanks")
+        elif kind is Kind.SMALLTALK:
+            dispatcher.utter_message(response="utter_thanks")
         elif kind is Kind.LANGUAGE_NOTICE:
             dispatcher.utter_message(response="utter_language_notice")
         elif kind is Kind.DECLINE:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            # Policy §1: a decline points to the help centre and offers a person.
+            dispatcher.utter_message(response="utter_out_of_scope", link=help_centre_link(lang))
         return events
 
 

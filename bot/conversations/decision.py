@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from bot.kb.retriever import Decision, KBResult
 from bot.language.detect import SUPPORTED
+from bot.triage import replies
 from bot.triage.policy import TOPICS, Action
 from bot.triage.routing import DIALOGUE_INTENTS, RoutingDecision, route
 
@@ -72,12 +73,20 @@ def decide(
                 guesses=guesses,
             )
     if intent in HELP_CENTRE_INTENTS:
+        if replies.is_closing(text):  # "cool ty", "vale, gracias": nothing to look up
+            return Outcome(route("thanks", confidence, text, lang, plan), Kind.SMALLTALK)
+        if replies.asks_for_person(text, lang):  # "is anyone real reading this?"
+            person = route("human_request", confidence, text, lang, plan, handoff=True)
+            return Outcome(person, Kind.HANDOFF)
         found = kb(text, lang)
         if found.decision is Decision.NONE:
             return Outcome(route("out_of_scope", confidence, text, lang, plan), Kind.DECLINE, found)
         topic = found.hits[0].topic if found.hits[0].topic in TOPICS else "contact_info"
+        decision = route(topic, confidence, text, lang, plan)
+        if decision.action == Action.HANDOFF.value:  # "I already tried the article's steps"
+            return Outcome(decision, Kind.HANDOFF, found)
         kind = Kind.ANSWER if found.decision is Decision.ANSWER else Kind.CLARIFY_ARTICLE
-        return Outcome(route(topic, confidence, text, lang, plan), kind, found)
+        return Outcome(decision, kind, found)
     decision = route(intent, confidence, text, lang, plan)
     if decision.action == Action.ANSWER.value:
         found = kb(text, lang)

@@ -103,14 +103,19 @@ HUMAN_CUES = {
     r"(?:human|person|agent|someone)|customer (?:service|support) (?:agent|rep)|"
     r"(?:someone|somebody|anyone|a member|a person|people) (?:on|from|of|in) (?:your|the) "
     r"(?:team|staff|support)|(?:can|could) (?:someone|somebody|a person) "
-    r"(?:check|look|review|help|cancel|fix)",
+    r"(?:check|look|review|help|cancel|fix)|(?:is|are) (?:there )?(?:anyone|anybody|someone) "
+    r"(?:real|there|human|reading)|(?:am i|are you) (?:talking|chatting|speaking) (?:to|with) "
+    r"a (?:bot|robot|machine|human|person)|are you (?:a )?(?:bot|robot|human|real)",
     "es": r"(?:una|con una|con un) (?:persona|humano|agente)|hablar con alguien|"
     r"persona real|atencion humana|alguien (?:del|de su|de vuestro|de tu) (?:equipo|soporte)|"
     r"(?:puede|podeis|podria|pueden) (?:ayudarme|revisarlo|mirarlo) alguien|"
-    r"alguien (?:me )?(?:puede|podria) (?:ayudar|revisar|mirar)",
+    r"alguien (?:me )?(?:puede|podria) (?:ayudar|revisar|mirar)|hay alguien (?:ahi|real|leyendo)|"
+    r"(?:eres|es) (?:un )?(?:bot|robot|humano)|hablando con (?:un )?(?:bot|robot|humano)",
     "fr": r"(?:un|une|a un|a une) (?:humain|personne|conseill\w*|agent)|vraie personne|"
     r"parler a quelqu'?un|quelqu'?un (?:de|dans) (?:votre|l'?) ?(?:equipe|service|support)|"
-    r"(?:un membre|une personne) de (?:votre|l'?) ?equipe",
+    r"(?:un membre|une personne) de (?:votre|l'?) ?equipe|(?:il y a|y a-t-il|y a t il) "
+    r"quelqu'?un|(?:vous etes|tu es|es-tu|etes-vous) un (?:bot|robot|humain)|"
+    r"je parle a un (?:bot|robot|humain)",
 }
 TRIED_CUES = {
     "en": r"(?:already|still) (?:tried|cleared|did|done|followed)|tried (?:everything|all|that)|"
@@ -123,6 +128,16 @@ TRIED_CUES = {
     "fr": r"deja (?:essaye|tente|vide|fait|suivi)|(?:ca|cela) (?:n'?a|ne) (?:pas|rien) "
     r"(?:marche|fonctionne|aide|change)|rien (?:ne )?(?:marche|fonctionne)|"
     r"toujours (?:pareil|bloque|le meme)|suivi (?:toutes )?les (?:etapes|instructions)",
+}
+# After an answer, these say it did not solve the problem, on top of TRIED_CUES (which alone
+# send a first message to people): "doesn't work" opens many a first question.
+NOT_HELPED_CUES = {
+    "en": r"does ?n[o']?t work|(?:is|it'?s|it is) (?:still )?not working|wo ?n[o']?t work|"
+    r"not (?:helpful|what i (?:asked|need|meant))|that'?s not it|same (?:problem|error|issue)",
+    "es": r"no (?:me )?funciona|sigue sin funcionar|no es (?:eso|lo que (?:pregunte|necesito))|"
+    r"(?:el )?mismo (?:problema|error)",
+    "fr": r"(?:ca|cela) ne (?:marche|fonctionne) (?:toujours )?pas|(?:ca )?marche pas|"
+    r"ce n'?est pas (?:ca|ce que)|(?:le )?meme (?:probleme|erreur)",
 }
 # Asking for a decision to be reviewed sends a flagged prompt to the Trust & Safety team
 # (policy §1: prompt_flagged "appeal -> handoff").
@@ -314,3 +329,34 @@ PRIVACY_ERASE_CUES = {
     "es": r"borr\w*|elimin\w*|suprim\w*|olvid\w*",
     "fr": r"supprim\w*|effac\w*|oubli\w*",
 }
+
+# Short replies the bot must understand in any state (bot.triage.replies). Space-separated word
+# lists, accent-folded: a reply made only of such words is that reply.
+PERSON_WORDS = (
+    "person human agent someone somebody people operator representative rep staff "
+    "persona humano humana agente alguien operador "
+    "personne humain humaine conseiller conseillere quelqu'un quelqu'une operateur"
+)
+STOP_PHRASES = {
+    "en": r"stop|cancel|cancel (?:it|this|that)|quit|exit|never ?mind|forget (?:it|this)|"
+    r"i (?:want to|wanna) stop|no thanks|leave it",
+    "es": r"para|parar|pare|basta|cancela|cancelar|cancelalo|olvidalo|dejalo|salir|"
+    r"no quiero seguir|quiero parar|no gracias",
+    "fr": r"stop|arrete|arreter|arretez|annule|annuler|annulez|laisse tomber|laissez tomber|"
+    r"oublie|oubliez|quitter|je veux arreter|non merci",
+}
+# Yes in the three languages and the languages customers most often try beside them: the offer
+# of a person after the unsupported-language notice is answered in any of them.
+YES_WORDS = (
+    "yes yeah yep yup sure ok okay please si claro vale oui ouais d'accord ja jawohl sim "
+    "certo da tak evet ano igen haan"
+)
+# A reply made only of these is a thank-you or a sign-off.
+CLOSING_WORDS = (
+    "thanks thank you ty thx tysm cheers cool great perfect awesome nice ok okay got it "
+    "bye goodbye cya good fine super lovely brilliant appreciated much a lot so all "
+    "gracias muchas mil vale genial perfecto listo adios hasta luego de acuerdo entendido "
+    "estupendo guay bien muy "
+    "merci beaucoup parfait top nickel au revoir plus bonne journee soiree tres compris"
+)
+CLOSING_MAX_WORDS = 6

@@ -263,6 +263,7 @@ def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     wrong = "000000" if found.group(1) != "000000" else "111111"
     retry = say(desk, conversation, wrong)
     assert any("You have 4 tries left" in text for text in retry), retry
+    assert not any("sent it a 6-digit code" in text for text in retry), retry  # no new code
     verified = say(desk, conversation, found.group(1))
     assert any("your account is verified" in text for text in verified), verified
     assert any("When was the charge made" in text for text in verified), verified
@@ -287,6 +288,38 @@ def test_a_double_charge_is_verified_and_detailed_before_the_ticket(
     lines = [line["text"] for line in ticket["transcript"]]
     assert "[code]" in lines
     assert found.group(1) not in " ".join(lines)
+
+
+def test_a_person_asked_for_inside_a_form_gets_the_ticket(desk: RunningDesk) -> None:
+    asked = say(desk, "e2e-form-person", "Me cobrasteis dos veces la suscripción este mes")
+    assert any("confirmar que la cuenta es tuya" in text for text in asked), asked
+    started = chat(desk, "e2e-form-person")
+    left = httpx.post(
+        started.url, json={"text": "quiero hablar con una persona"}, headers=started.headers
+    ).json()
+    texts = " ".join(reply["text"] for reply in left["replies"])
+    assert left["ticket"], left
+    assert "no parece una dirección de correo" not in texts  # the form lets them go
+    assert left["ticket"] in texts
+    agent = desk.agent("lea")
+    number = left["ticket"]
+    ticket = httpx.get(f"{desk.url}/api/v1/tickets/{number}", headers=agent, timeout=10).json()
+    assert ticket["ticket"]["routing"]["topic"] == "charged_twice"
+    assert ticket["ticket"]["routing"]["verified"] is False
+
+
+def test_stop_inside_a_form_drops_the_request(desk: RunningDesk) -> None:
+    asked = say(desk, "e2e-form-stop", "My card was charged twice for the same invoice")
+    assert any("confirm the account is yours" in text for text in asked), asked
+    started = chat(desk, "e2e-form-stop")
+    stopped = httpx.post(started.url, json={"text": "stop"}, headers=started.headers).json()
+    texts = [reply["text"] for reply in stopped["replies"]]
+    assert stopped["ticket"] is None, stopped
+    assert any("nothing was sent" in text for text in texts), texts
+    assert not any("email address" in text for text in texts), texts
+    # The conversation goes on as new: a question is answered, not taken as an email.
+    after = say(desk, "e2e-form-stop", "How do I reset my password?")
+    assert any("/help/en/" in text for text in after), after
 
 
 def _mail_to(mail: SmtpSink, address: str, count: int) -> EmailMessage:
