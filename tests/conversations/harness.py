@@ -96,7 +96,7 @@ class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Kind | list[Kind] | None = None
-    lang: str | None = None  # the API's `lang` and the language of every recognised reply
+    lang: str | None = None  # the language of every recognised reply
     ticket: Literal["none", "any"] | TicketExpect | None = None  # "none": no ticket yet
     contains_link: bool | None = None
     no_markdown: bool | None = None
@@ -244,11 +244,14 @@ def check(expect: Expect, observed: Observed) -> list[str]:
     if kinds and observed.kind not in kinds:
         failures.append(f"kind: expected {' or '.join(kinds)}, got {observed.kind}")
     if expect.lang is not None:
-        langs = {observed.lang} | {lang for _, lang in observed.said}
+        # The language the bot answered in: its recognised replies' (the API's `lang` is the
+        # customer's, e.g. "de" for a notice that must be in English), else the API's.
+        langs = {lang for _, lang in observed.said} or {observed.lang}
         if langs != {expect.lang}:
             failures.append(f"lang: expected {expect.lang}, got {sorted(langs)}")
-    if expect.ticket == "none" and observed.ticket is not None:
-        failures.append(f"ticket: expected none, got {observed.ticket}")
+    if expect.ticket == "none":
+        if observed.ticket is not None:
+            failures.append(f"ticket: expected none, got {observed.ticket}")
     elif expect.ticket is not None and observed.ticket is None:
         failures.append("ticket: expected one, got none")
     elif isinstance(expect.ticket, TicketExpect):

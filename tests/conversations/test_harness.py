@@ -161,3 +161,10 @@ def test_rates_count_per_language_and_split_and_leave_out_skipped() -> None:
     assert found["en"]["tuning"] == {"passed": 1, "run": 1}
     assert found["all"]["all"] == {"passed": 1, "run": 2}
     assert "es" not in found
+
+
+def test_no_ticket_wanted_and_none_opened_passes_in_the_reply_language() -> None:
+    # The API's `lang` is the customer's (German here); the notice itself must be English.
+    seen = observed(lang="de", said=[("utter_language_notice", "en")])
+    assert harness.check(harness.Expect(kind="notice", lang="en", ticket="none"), seen) == []
+    assert harness.check(harness.Expect(lang="de"), seen) == ["lang: expected de, got ['en']"]
