@@ -117,6 +117,9 @@ class Turn(BaseModel):
 
     say: str
     expire_code: bool = False
+    # Sent only while no ticket is open: details the bot may ask for before handing off, or
+    # not (the policy lets a well-run desk decide); `final_ticket` then checks the outcome.
+    unless_ticket: bool = False
     expect: Expect = Field(default_factory=Expect)
 
 
@@ -133,6 +136,7 @@ class Scenario(BaseModel):
     plan: str | None = None  # a signed identity with this plan is sent on every turn
     when: Literal["any", "closed", "open"] = "any"  # business hours it needs (policy §2)
     turns: list[Turn]
+    final_ticket: TicketExpect | None = None  # the ticket the conversation must end with
 
 
 def split_of(scenario_id: str) -> Literal["tuning", "heldout"]:
@@ -235,6 +239,13 @@ def _check_ticket(expected: TicketExpect, observed: Observed) -> list[str]:
         for name, want in expected.model_dump(exclude_none=True).items()
         if actual[name] != want
     ]
+
+
+def check_final(expected: TicketExpect, observed: Observed) -> list[str]:
+    """Every way the conversation's last state misses the ticket it must end with."""
+    if observed.ticket is None:
+        return ["final ticket: expected one, got none"]
+    return [f"final {failure}" for failure in _check_ticket(expected, observed)]
 
 
 def check(expect: Expect, observed: Observed) -> list[str]:

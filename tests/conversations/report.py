@@ -70,6 +70,7 @@ def _transcript(result: dict[str, Any]) -> list[str]:
             f"ticket {ticket}"
         )
         lines += [f"  - **FAIL** {failure}" for failure in turn["failures"]]
+    lines += [f"\n- **FAIL** {failure}" for failure in result["final_failures"]]
     return [*lines, ""]
 
 

@@ -56,6 +56,7 @@ class ScenarioResult:
     policy: str
     status: str  # passed, failed, skipped (needs other business hours), error
     turns: list[TurnResult] = field(default_factory=list)
+    final_failures: list[str] = field(default_factory=list)
     error: str = ""
 
 
@@ -197,14 +198,20 @@ def run_scenario(
         return result
     try:
         conversation = Conversation(desk, mail, scenario)
+        observed = None
         for turn in scenario.turns:
+            if turn.unless_ticket and conversation.ticket is not None:
+                continue
             observed = conversation.turn(turn, known)
             failures = harness.check(turn.expect, observed)
             shown = {**asdict(observed), "kind": observed.kind}
             result.turns.append(TurnResult(conversation.sent, shown, failures))
             if failures:
                 result.status = "failed"  # later turns would test a conversation gone astray
-                break
+                return result
+        if scenario.final_ticket is not None and observed is not None:
+            result.final_failures = harness.check_final(scenario.final_ticket, observed)
+            result.status = "failed" if result.final_failures else "passed"
     except (httpx.HTTPError, KeyError, sqlite3.Error) as error:
         result.status, result.error = "error", f"{type(error).__name__}: {error}"
     return result

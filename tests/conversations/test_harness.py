@@ -168,3 +168,11 @@ def test_no_ticket_wanted_and_none_opened_passes_in_the_reply_language() -> None
     seen = observed(lang="de", said=[("utter_language_notice", "en")])
     assert harness.check(harness.Expect(kind="notice", lang="en", ticket="none"), seen) == []
     assert harness.check(harness.Expect(lang="de"), seen) == ["lang: expected de, got ['en']"]
+
+
+def test_the_final_ticket_is_required_and_checked() -> None:
+    wanted = harness.TicketExpect(topic="refund_request", verified=True)
+    assert harness.check_final(wanted, observed()) == ["final ticket: expected one, got none"]
+    fields = {"topic": "refund_request", "routing": {"verified": False}}
+    seen = observed(ticket="IMG-2", ticket_fields=fields)
+    assert harness.check_final(wanted, seen) == ["final ticket.verified: expected True, got False"]
