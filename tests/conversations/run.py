@@ -40,6 +40,10 @@ MAIL_WAIT_S = 15
 TURN_TIMEOUT_S = 60
 
 
+class MissingCode(RuntimeError):
+    """A turn needs the mailed code and none came: the scenario cannot go on."""
+
+
 @dataclass
 class TurnResult:
     say: str
@@ -112,8 +116,8 @@ class Conversation:
     def turn(self, turn: harness.Turn, known: list[harness.Template]) -> harness.Observed:
         if turn.expire_code:
             _expire_codes(self.desk, self.customer)
-        if "{code}" in turn.say and not self.code:
-            self._wait_for_code(MAIL_WAIT_S)
+        if "{code}" in turn.say and not self.code and not self._wait_for_code(MAIL_WAIT_S):
+            raise MissingCode(f"no code was mailed to {self.email} to say in {turn.say!r}")
         self.sent = self._fill(turn.say)
         sent = {"text": self.sent, "metadata": self._metadata()}
         response = httpx.post(self.url, json=sent, headers=self.headers, timeout=TURN_TIMEOUT_S)
@@ -212,7 +216,7 @@ def run_scenario(
         if scenario.final_ticket is not None and observed is not None:
             result.final_failures = harness.check_final(scenario.final_ticket, observed)
             result.status = "failed" if result.final_failures else "passed"
-    except (httpx.HTTPError, KeyError, sqlite3.Error) as error:
+    except (httpx.HTTPError, KeyError, sqlite3.Error, MissingCode) as error:
         result.status, result.error = "error", f"{type(error).__name__}: {error}"
     return result
 
