@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test lint typecheck unit env web model kb kb-calibrate eval-kb eval-routing bench-kb bench-nlu bench-console lock clean
+.PHONY: help run test lint typecheck unit env web model kb kb-calibrate eval-kb eval-routing eval-conversations bench-kb bench-nlu bench-console lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,10 @@ eval-routing: env $(MODEL) kb  ## first decision per case: CASES=cases.jsonl OUT
 	@started=$$(date +%s.%N); \
 	PYTHONPATH=. $(VENV_RASA)/bin/python -m rasa_addons.parse $(MODEL) "$(CASES)" "$(OUT)/nlu.jsonl" && \
 	$(PY) -m bench.eval_routing --cases "$(CASES)" --nlu "$(OUT)/nlu.jsonl" --out "$(OUT)" --started $$started
+
+eval-conversations: env $(MODEL) kb  ## multi-turn scenarios against one real desk: OUT=dir (tests/conversations)
+	@test -n "$(OUT)" || { echo "usage: make eval-conversations OUT=dir"; exit 2; }
+	$(PY) -m tests.conversations.run --out "$(OUT)"
 
 bench-kb: kb  ## latency at 1 and 8 callers, build time, 10^5/10^6-chunk scale runs
 	$(PY) -m bench.kb

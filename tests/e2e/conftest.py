@@ -3,15 +3,9 @@ Redis; a loopback SMTP server takes what the desk mails. One desk per test modul
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,12 +17,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from bot.runtime.launcher import free_port
 from bot.settings import PROJECT_ROOT
 from tests.conftest import SmtpSink
+from tests.e2e.desk import DeskNotReady, RunningDesk, running_desk
 
-READY_TIMEOUT_S = 240
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"  # screenshots, for people to look at
-SECRET_KEY = "e2e-secret-key"
-DEMO_PASSWORD = "e2e demo password"  # DEMO_PASSWORD: the one the launcher seeds instead of its own
 
 
 def greeting(lang: str) -> str:
@@ -76,33 +68,6 @@ def processes_marked(marker: str) -> set[int]:
     return {pid for pid in found if start_time(pid) is not None}
 
 
-@dataclass
-class RunningDesk:
-    process: subprocess.Popen[bytes]
-    url: str
-    marker: str
-    log: Path
-    email_port: int
-    env: dict[str, str] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
-
-    def agent(self, person: str) -> dict[str, str]:
-        """The bearer header of an API token acting as `person`, issued as an admin does it:
-        `python -m bot token issue <person>` on the desk's database (once per person)."""
-        if person not in self._tokens:
-            issued = subprocess.run(
-                [sys.executable, "-m", "bot", "token", "issue", person, "--name", "e2e"],
-                capture_output=True,
-                text=True,
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                timeout=60,
-                check=True,
-            )
-            self._tokens[person] = issued.stdout.splitlines()[0]
-        return {"Authorization": f"Bearer {self._tokens[person]}"}
-
-
 @dataclass(frozen=True)
 class RestChat:
     """A conversation started over the REST API: its id, messages URL and token header."""
@@ -142,63 +107,11 @@ def desk_env() -> dict[str, str]:
 def desk(
     tmp_path_factory: pytest.TempPathFactory, mail: SmtpSink, desk_env: dict[str, str]
 ) -> Iterator[RunningDesk]:
-    tmp = tmp_path_factory.mktemp("desk")
-    marker = f"IMAGEKO_E2E_{uuid.uuid4().hex}"
-    hub_port = free_port()
-    email_port = free_port()
-    env = {
-        **os.environ,
-        "HUB_PORT": str(hub_port),
-        "RASA_PORT": str(free_port()),
-        "REDIS_URL": "",  # the launcher must start its embedded server
-        "DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
-        "VAR_DIR": str(tmp / "var"),
-        "SECRET_KEY": SECRET_KEY,
-        "DEMO_DATA": "true",
-        "DEMO_PASSWORD": DEMO_PASSWORD,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(mail.port),
-        "EMAIL_RECEIVER_PORT": str(email_port),
-        "OUTBOX_INTERVAL_S": "0.5",
-        # Every test client is 127.0.0.1: per-address limits would count the whole module as
-        # one customer. The per-conversation limits keep their defaults.
-        "RATE_MESSAGES_PER_ADDRESS": "100000",
-        "RATE_CONVERSATIONS_PER_ADDRESS": "100000",
-        "RATE_UPLOADS_PER_ADDRESS": "100000",
-        marker: "1",
-        **desk_env,
-    }
-    log = tmp / "desk.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    running = RunningDesk(process, f"http://127.0.0.1:{hub_port}", marker, log, email_port, env)
     try:
-        _wait_ready(running)
-        yield running
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_ready(desk: RunningDesk) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if desk.process.poll() is not None:
-            pytest.fail(f"the desk exited early:\n{desk.log.read_text()[-3000:]}")
-        if "the desk is ready" in desk.log.read_text():  # the banner a person waits for
-            return
-        time.sleep(0.5)
-    pytest.fail(f"not ready in {READY_TIMEOUT_S} s:\n{desk.log.read_text()[-3000:]}")
+        with running_desk(tmp_path_factory.mktemp("desk"), mail.port, desk_env) as running:
+            yield running
+    except DeskNotReady as not_ready:
+        pytest.fail(str(not_ready))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, RunningDesk, shot, start_chat
+from tests.e2e.conftest import shot, start_chat
+from tests.e2e.desk import DEMO_PASSWORD, RunningDesk
 
 pytestmark = pytest.mark.e2e
 PASSWORD = DEMO_PASSWORD  # the demo users' password the launcher was given

@@ -16,15 +16,14 @@ import pytest
 from bot.security.identity import sign
 from tests.conftest import SmtpSink
 from tests.e2e.conftest import (
-    SECRET_KEY,
     RestChat,
-    RunningDesk,
     descendants,
     greeting,
     processes_marked,
     start_chat,
     start_time,
 )
+from tests.e2e.desk import SECRET_KEY, RunningDesk
 
 pytestmark = pytest.mark.e2e
 KEY = SECRET_KEY.encode()

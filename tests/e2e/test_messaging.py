@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningDesk, greeting
+from tests.e2e.conftest import greeting
+from tests.e2e.desk import RunningDesk
 from tests.fakes import graph_api as meta
 from tests.fakes import slack_api as sl
 from tests.fakes import telegram_api as tg

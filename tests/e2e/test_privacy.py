@@ -18,7 +18,8 @@ import pytest
 from bot.runtime.demo import DEMO_CUSTOMERS
 from bot.verification.codes import totp
 from tests.conftest import SmtpSink
-from tests.e2e.conftest import RestChat, RunningDesk, start_chat
+from tests.e2e.conftest import RestChat, start_chat
+from tests.e2e.desk import RunningDesk
 
 pytestmark = pytest.mark.e2e
 ANA = next(c for c in DEMO_CUSTOMERS if c["account_id"] == "acc-1001")

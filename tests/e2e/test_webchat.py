@@ -13,7 +13,8 @@ import pytest
 import socketio
 
 from bot.security.identity import sign
-from tests.e2e.conftest import SECRET_KEY, RunningDesk, greeting
+from tests.e2e.conftest import greeting
+from tests.e2e.desk import SECRET_KEY, RunningDesk
 
 pytestmark = pytest.mark.e2e
 WAIT_S = 30

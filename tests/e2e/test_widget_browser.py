@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from bot.settings import PROJECT_ROOT
-from tests.e2e.conftest import ARTIFACTS, RunningDesk, shot
+from tests.e2e.conftest import ARTIFACTS, shot
+from tests.e2e.desk import RunningDesk
 
 pytestmark = pytest.mark.e2e
 WEBCHAT_JS = PROJECT_ROOT / "var" / "vendor" / "rasa-webchat.js"  # `make web`
