@@ -44,6 +44,7 @@ from bot.tickets.base import ticket_id_of
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.handoffs import unverified_identity
 from bot.tickets.service import TicketService
+from bot.tickets.upset import priority_raise
 from bot.triage import policy
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
@@ -193,6 +194,13 @@ class MailIntake:
         routing = decision.as_dict()
         if routing["queue"] != policy.URGENT_QUEUE:
             routing["queue"] = queue
+        if queue == policy.URGENT_QUEUE and routing["priority"] != policy.Priority.URGENT:
+            # Mail to urgent@ is urgent by its mailbox, whatever its words (policy §4).
+            because = [f"mail to {policy.QUEUES[queue]}"]
+            urgent = policy.Priority.URGENT.value
+            mailbox = priority_raise("mailbox", routing["priority"], urgent, because)
+            routing["raises"] = [*routing.get("raises", []), mailbox]
+            routing["priority"] = urgent
         if decision.topic in policy.VERIFY_TOPICS:
             routing["verified"] = False  # a From address proves nothing: agents verify
         # The From address may find the customer's card, but it is not proof of who wrote.

@@ -80,6 +80,21 @@ QUEUES: dict[str, str] = {
     "urgent": "urgent@imageko.com",
 }
 MAX_TIER = 3  # tier 3: developers and legal; nothing above it
+# Who works each queue, as customers are told it (acknowledgments, an agent joining); written
+# to follow "our" / "nuestro" / "notre" and "the" / "del" / "de l'".
+QUEUE_TEAMS: dict[str, dict[str, str]] = {
+    "support": {"en": "support team", "es": "equipo de soporte", "fr": "équipe d'assistance"},
+    "trust": {
+        "en": "Trust & Safety team",
+        "es": "equipo de Confianza y Seguridad",
+        "fr": "équipe Confiance et Sécurité",
+    },
+    "urgent": {
+        "en": "urgent security team",
+        "es": "equipo de seguridad urgente",
+        "fr": "équipe de sécurité urgente",
+    },
+}
 # Order of work in a queue: most pressing first, then the earliest due.
 PRIORITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "normal": 2}
 # Plans whose `normal` priority becomes `high` (policy §1: premium/enterprise raise).
@@ -248,6 +263,12 @@ SLA_RULES: dict[str, SlaRule] = {
         SlaRule("free", timedelta(hours=24), timedelta(hours=48)),  # best effort
     )
 }
+
+# An unanswered ticket is at risk of its SLA once its first response falls due this soon.
+SLA_AT_RISK = timedelta(minutes=30)
+# Tag of a ticket whose customer wrote in anger, after repeated contact or against a deadline;
+# tone raises a ticket's priority once, by one step (bot/triage/tone.py).
+UPSET_TAG = "upset_customer"
 
 # Which SLA row a plan gets: enterprise shares premium's guarantee.
 PLAN_SLA: dict[str, str] = {"premium": "premium", "enterprise": "premium", "free": "free"}

@@ -41,6 +41,8 @@ class RoutingDecision:
     priority: str | None
     summary: str
     confidence: float
+    # The NLU heard a complaint behind another topic: the ticket counts the customer as upset.
+    nlu_upset: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (the routing slot, the eval output)."""

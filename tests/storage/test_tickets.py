@@ -201,7 +201,7 @@ async def test_claim_reply_resolve(desk: Desk) -> None:
     desk.clock.now += timedelta(minutes=3)
     message = await desk.tickets.reply(number, "lea", "Hi, I'm Léa. Let me look.")
     assert [m.text for m in desk.sent] == [
-        "Léa from support joined the conversation.",  # said on the live channel at the claim
+        "Léa from the support team joined the conversation.",  # said on the live channel at the claim
         "Hi, I'm Léa. Let me look.",
     ]
     assert {m.conversation_id for m in desk.sent} == {"t1"}
@@ -266,7 +266,7 @@ async def test_refusals_change_nothing(desk: Desk) -> None:
         "lea",
         TicketStatus.OPEN,
     )
-    assert [m.text for m in desk.sent] == ["Léa from support joined the conversation."]
+    assert [m.text for m in desk.sent] == ["Léa from the support team joined the conversation."]
     async with desk.sessions() as session:
         agent_lines = await session.scalars(select(Message).where(Message.sender == "agent"))
         assert list(agent_lines) == []
@@ -358,7 +358,7 @@ async def test_messages_while_queued_join_the_ticket(desk: Desk) -> None:
     stored = await desk.store.record_inbound(InboundMessage("s1", "api", "thanks!"), "en")
     assert stored.ticket_id is None
     lines = [m.text for m in await desk.tickets.transcript(ticket.number or "")]
-    assert lines[-3:] == ["still there?", "Léa from support joined the conversation.", "hello?"]
+    assert lines[-3:] == ["still there?", "Léa from the support team joined the conversation.", "hello?"]
 
 
 async def test_a_channel_outage_keeps_the_reply_as_failed(desk: Desk) -> None:
