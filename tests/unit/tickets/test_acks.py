@@ -112,4 +112,5 @@ def test_live_queue_complaint_and_reopen_name_the_team_too(lang: str) -> None:
 
 def test_unknown_queue_or_language_falls_back_to_support_in_english() -> None:
     assert team("billing", "de") == "support team"
-    assert joined("Ana", "fr", "urgent") == "Ana, de l'équipe de sécurité urgente, a rejoint la conversation."
+    expected = "Ana, de l'équipe de sécurité urgente, a rejoint la conversation."
+    assert joined("Ana", "fr", "urgent") == expected
