@@ -3,7 +3,7 @@ the customer's later messages and typing join it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,14 @@ def with_claims(
     if not proven and routing.get("verified") is not True:
         out.update(unverified_identity("claimed"))
     return out
+
+
+def _written(messages: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[str]:
+    """What the customer typed in messages: their text, and an email's subject line."""
+    for text, meta in messages:
+        yield text
+        if isinstance(meta.get("subject"), str):
+            yield meta["subject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +125,14 @@ class Handoffs(TicketBase):
             note_raises(session, ticket, routing.get("raises") or [], now)
             # Everything the customer wrote before the hand-off, not only the message the bot
             # routed, carries their tone; the NLU may hear a complaint behind another topic.
-            said = await session.scalars(
-                select(Message.text).where(
+            said = await session.execute(
+                select(Message.text, Message.meta).where(
                     Message.conversation_id == conversation_id,
                     Message.ticket_id.is_(None),
                     Message.direction == Direction.INBOUND,
                 )
             )
-            words = tone.words_of(said)
+            words = tone.words_of(_written(said))
             if routing.get("nlu_upset"):
                 words.append(tone.NLU_CUE)
             mark_upset(session, ticket, words, now, clock_from=now)
@@ -215,12 +223,13 @@ class Handoffs(TicketBase):
 
     async def _tone(self, session: AsyncSession, ticket: Ticket, message_id: int) -> bool:
         """A later message of the customer may show they are upset: raise and flag it then."""
-        text = await session.scalar(select(Message.text).where(Message.id == message_id))
+        said = await session.execute(
+            select(Message.text, Message.meta).where(Message.id == message_id)
+        )
+        words = tone.words_of(_written(said))
         # The SLA clock of the raised priority starts where the ticket's own clock started.
         started = ticket.due_at - policy.SLA_RULES[ticket.sla_rule].first_response
-        return mark_upset(
-            session, ticket, tone.words_of([text or ""]), self._clock(), clock_from=started
-        )
+        return mark_upset(session, ticket, words, self._clock(), clock_from=started)
 
     async def _reopenable(
         self, session: AsyncSession, conversation_id: str, topic: str, now: datetime

@@ -39,8 +39,9 @@ class Desk:
     tickets: TicketService
     clock: Clock
 
-    async def say(self, cid: str, text: str, lang: str = "en") -> int:
-        return (await self.store.record_inbound(InboundMessage(cid, "email", text), lang)).id
+    async def say(self, cid: str, text: str, lang: str = "en", subject: str = "") -> int:
+        message = InboundMessage(cid, "email", text, lang, {"subject": subject})
+        return (await self.store.record_inbound(message, lang)).id
 
     async def handoff(
         self,
@@ -149,3 +150,12 @@ async def test_the_monitor_delivers_the_upset_alert_with_its_own_subject(desk: D
     ((subject, text),) = sent
     assert subject == f"upset customer: {ticket.number}"
     assert "'ridiculous'" in text
+
+
+async def test_an_email_subject_line_counts_too(desk: Desk) -> None:
+    ticket = await desk.handoff("c8", "Refund please")
+    await desk.tickets.customer_wrote(
+        ticket.id, await desk.say("c8", "See below.", subject="Re: fed up with this")
+    )
+    raised = await desk.tickets.get(ticket.number or "")
+    assert raised.routing["raises"][0]["because"] == ["fed up"]
