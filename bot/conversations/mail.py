@@ -44,8 +44,8 @@ from bot.tickets.base import ticket_id_of
 from bot.tickets.customers import CustomerDirectory
 from bot.tickets.handoffs import unverified_identity
 from bot.tickets.service import TicketService
-from bot.tickets.upset import priority_raise
 from bot.triage import policy
+from bot.triage.raises import RAISES_KEY, priority_raise
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
 from channels.base.media import IMAGE_EXTENSIONS
@@ -199,7 +199,7 @@ class MailIntake:
             because = [f"mail to {policy.QUEUES[queue]}"]
             urgent = policy.Priority.URGENT.value
             mailbox = priority_raise("mailbox", routing["priority"], urgent, because)
-            routing["raises"] = [*routing.get("raises", []), mailbox]
+            routing[RAISES_KEY] = [*routing.get(RAISES_KEY, []), mailbox]
             routing["priority"] = urgent
         if decision.topic in policy.VERIFY_TOPICS:
             routing["verified"] = False  # a From address proves nothing: agents verify

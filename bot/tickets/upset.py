@@ -1,7 +1,7 @@
 """An upset customer on a ticket (bot/triage/tone.py found the words): the priority goes up
 one step, once per ticket; the ticket is tagged for the queue; the raise and its words are kept
-in the routing explanation and said in a system note on the ticket; supervisors get an alert
-when the customer pays for priority or the ticket is already at risk of its SLA."""
+in the routing explanation (`raises`) and in the ticket's log; supervisors get an alert when
+the customer pays for priority or the ticket is already at risk of its SLA."""
 
 from __future__ import annotations
 
@@ -14,34 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Alert, Ticket, TicketEvent
 from bot.tickets.acks import format_due
 from bot.triage import policy, sla, tone
+from bot.triage.raises import RAISES_KEY, priority_raise
 
 ALERT_KIND = "upset_customer"
-
-
-def priority_raise(reason: str, before: str, after: str, because: Sequence[str]) -> dict[str, Any]:
-    """One raise as the routing explanation keeps it: why, from what to what, whose words."""
-    return {
-        "reason": reason,
-        "from": before,
-        "to": after,
-        "because": list(because),
-        "explanation": tone.explain(before, after, because),
-    }
+RAISED = "priority_raised"  # the log action of a raise
 
 
 def note_raises(
     session: AsyncSession, ticket: Ticket, raises: Sequence[Mapping[str, Any]], at: datetime
 ) -> None:
-    """Each raise, said on the ticket where agents read it (a system note in the transcript)."""
+    """Each raise in the ticket's log, when it happened. Not a `note`: notes are the agents'
+    words and go into the customer's data export, routing internals do not."""
     for item in raises:
         session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                actor="system",
-                action="note",
-                data={"text": str(item.get("explanation") or ""), "raise": dict(item)},
-                at=at,
-            )
+            TicketEvent(ticket_id=ticket.id, actor="system", action=RAISED, data=dict(item), at=at)
         )
 
 
@@ -83,7 +69,7 @@ def mark_upset(
         before = ticket.priority
         ticket.priority = tone.one_step_up(before)
         item = priority_raise("tone", before, ticket.priority, words)
-        routing["raises"] = [*routing.get("raises", []), item]
+        routing[RAISES_KEY] = [*routing.get(RAISES_KEY, []), item]
         ticket.tags = sorted({*ticket.tags, policy.UPSET_TAG})
         due = sla.sla_for(
             clock_from, plan=ticket.plan, priority=ticket.priority, topic=ticket.topic

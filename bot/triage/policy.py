@@ -106,7 +106,7 @@ URGENT_CUES = {
     "en": r"fraud\w*|stolen|steal\w*|hack(?:ed|er|ers|ing)?|breach\w*|compromised|"
     r"unauthori[sz]ed|identity theft|scam\w*",
     "es": r"fraud\w*|robad[ao]s?|robo|hacke\w*|jacke\w*|vulnerad[ao]|brecha|"
-    r"no autoric\w*|suplanta\w*|estafa\w*|comprometid[ao]",
+    r"no autori[cz]\w*|suplanta\w*|estafa\w*|comprometid[ao]",
     "fr": r"fraud\w*|vol(?:e|ee|es|ees)?|pirat\w*|hack\w*|compromis\w*|non autoris\w*|"
     r"usurpation|arnaque\w*|escroquer\w*|faille",
 }

@@ -121,6 +121,12 @@ def _negated(folded: str, start: int) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") or w.startswith("n'") for w in before)
 
 
+def spans(pattern: re.Pattern[str], text: str) -> list[str]:
+    """The customer's own words where a folded-text `pattern` matches `text`, in order."""
+    folded, origin = _folded(text)
+    return [text[origin[m.start()] : origin[m.end() - 1] + 1] for m in pattern.finditer(folded)]
+
+
 def cues(text: str) -> list[Cue]:
     """Every tone cue in `text`, in order, negated ones left out."""
     folded, origin = _folded(text)
@@ -156,11 +162,3 @@ def one_step_up(priority: str) -> str:
     by_rank = sorted(PRIORITY_RANK, key=PRIORITY_RANK.__getitem__)  # most pressing first
     rank = PRIORITY_RANK.get(priority, PRIORITY_RANK[Priority.NORMAL])
     return by_rank[max(rank - 1, 0)]
-
-
-def explain(before: str, after: str, because: Sequence[str]) -> str:
-    """The line agents read: `Priority raised: normal → high, because: 'fed up'`."""
-    quoted = ", ".join(f"'{words}'" for words in because)
-    if before == after:
-        return f"Upset customer (priority already {after}), because: {quoted}"
-    return f"Priority raised: {before} → {after}, because: {quoted}"

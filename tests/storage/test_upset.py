@@ -64,7 +64,7 @@ class Desk:
 
     async def notes(self, number: str) -> list[str]:
         events = await self.tickets.history(number)
-        return [e.data["text"] for e in events if e.action == "note" and e.actor == "system"]
+        return [e.data["explanation"] for e in events if e.action == "priority_raised"]
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ async def test_an_upset_free_customer_is_raised_one_step_tagged_and_explained(de
 
 async def test_a_calm_or_negated_message_raises_nothing(desk: Desk) -> None:
     ticket = await desk.handoff("c2", "Refund please, I'm not angry, just confused")
-    assert (ticket.priority, ticket.tags, ticket.routing.get("raises")) == ("normal", [], None)
+    assert (ticket.priority, ticket.tags, ticket.routing["raises"]) == ("normal", [], [])
 
 
 async def test_a_premium_customer_goes_up_past_the_plan_raise_and_supervisors_hear(
@@ -99,6 +99,10 @@ async def test_a_premium_customer_goes_up_past_the_plan_raise_and_supervisors_he
     assert ticket.priority == "urgent"  # normal → high (plan) → urgent (tone)
     assert ticket.sla_rule == "urgent"
     assert ticket.due_at == WEDNESDAY_10 + timedelta(hours=6)
+    assert await desk.notes(ticket.number or "") == [
+        "Priority raised: normal → high, because: 'premium plan'",
+        "Priority raised: high → urgent, because: 'inaceptable', 'antes de mi reunión'",
+    ]
     (alert,) = await desk.alerts()
     assert alert.kind == "upset_customer"
     assert "premium plan" in alert.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.triage.tone import Kind, cues, explain, nlu_signal, one_step_up, words_of
+from bot.triage.tone import Kind, cues, nlu_signal, one_step_up, words_of
 
 
 @pytest.mark.parametrize(
@@ -65,14 +65,6 @@ def test_words_of_several_messages_are_distinct_in_order() -> None:
 )
 def test_one_step_up_never_past_the_top(before: str, after: str) -> None:
     assert one_step_up(before) == after
-
-
-def test_explanations_name_the_raise_and_its_words() -> None:
-    assert (
-        explain("normal", "high", ["fed up", "written four times"])
-        == "Priority raised: normal → high, because: 'fed up', 'written four times'"
-    )
-    assert explain("urgent", "urgent", ["fed up"]).startswith("Upset customer (priority already")
 
 
 def test_the_nlu_hears_a_complaint_behind_another_topic_only() -> None:
