@@ -50,7 +50,8 @@ CUES: dict[Kind, dict[str, str]] = {
     Kind.REPEAT: {
         "en": r"(?:written|wrote|emailed|messaged|contacted|asked|reported|chased|complained|"
         r"called)(?: (?:to )?(?:you|this|it|about (?:this|it)|already|in))* (?:" + _TIMES_EN + r")|"
-        r"(?:" + _TIMES_EN + r") already|for the (?:second|third|fourth|fifth|nth) time|"
+        r"(?:" + _TIMES_EN + r") already|"
+        r"(?:for|this is|it's|it is) the (?:second|third|fourth|fifth|nth) time|"
         r"yet again|again and again|still no (?:reply|answer|response)|"
         r"no ?one (?:has )?(?:replied|answered|responded|got back)",
         "es": r"(?:he|te he|os he|les he) (?:escrito|llamado|contactado|preguntado|reclamado)"

@@ -13,6 +13,7 @@ from bot.triage.tone import Kind, cues, nlu_signal, one_step_up, words_of
         ("I've written four times already", Kind.REPEAT, "written four times"),
         ("I have contacted you three times about this", Kind.REPEAT, "contacted you three times"),
         ("I'm fed up", Kind.ANGER, "fed up"),
+        ("This is the fourth time I ask", Kind.REPEAT, "This is the fourth time"),
         ("This is UNACCEPTABLE.", Kind.ANGER, "UNACCEPTABLE"),
         ("I need this fixed before my client meeting", Kind.DEADLINE, "before my client meeting"),
         ("Ya he escrito cuatro veces", Kind.REPEAT, "he escrito cuatro veces"),
