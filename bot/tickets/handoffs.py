@@ -22,7 +22,7 @@ from bot.db.models import (
 from bot.security.redact import redact_data
 from bot.tickets.acks import Handoff
 from bot.tickets.base import LIVE_CHANNELS, TicketBase, ticket_number
-from bot.tickets.upset import mark_upset, note_raises
+from bot.tickets.upset import log_raises, mark_upset
 from bot.triage import policy, sla, tone
 from bot.triage.raises import RAISES_KEY
 
@@ -123,7 +123,7 @@ class Handoffs(TicketBase):
             ticket.first_response_at = ticket.resolved_at = ticket.breached_at = None
             await session.flush()
             ticket.number = ticket_number(ticket.id)
-            note_raises(session, ticket, routing.get(RAISES_KEY) or [], now)
+            log_raises(session, ticket, routing.get(RAISES_KEY) or [], now)
             # Everything the customer wrote before the hand-off, not only the message the bot
             # routed, carries their tone; the NLU may hear a complaint behind another topic.
             said = await session.execute(

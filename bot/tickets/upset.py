@@ -20,7 +20,7 @@ ALERT_KIND = "upset_customer"
 RAISED = "priority_raised"  # the log action of a raise
 
 
-def note_raises(
+def log_raises(
     session: AsyncSession, ticket: Ticket, raises: Sequence[Mapping[str, Any]], at: datetime
 ) -> None:
     """Each raise in the ticket's log, when it happened. Not a `note`: notes are the agents'
@@ -77,7 +77,7 @@ def mark_upset(
         if due.first_response_due < ticket.due_at:
             ticket.due_at, ticket.sla_rule = due.first_response_due, due.rule
         ticket.breach_at = min(ticket.breach_at, due.breach_at)
-        note_raises(session, ticket, [item], now)
+        log_raises(session, ticket, [item], now)
     why = None if routing.get("upset_alerted") else _why_alert(ticket, now)
     if why is not None:
         alert = Alert(ticket_id=ticket.id, kind=ALERT_KIND, message=_alert_text(ticket, words, why))
