@@ -7,12 +7,12 @@ so the evaluation runs exactly what the bot does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.kb.retriever import Decision, KBResult
 from bot.language.detect import SUPPORTED
-from bot.triage import replies
+from bot.triage import replies, tone
 from bot.triage.policy import TOPICS, Action
 from bot.triage.routing import DIALOGUE_INTENTS, RoutingDecision, route
 
@@ -54,7 +54,27 @@ def decide(
     plan: str | None,
     kb: Callable[[str, str], KBResult],
 ) -> Outcome:
-    """The bot's first decision on a message: what the action does and the eval measures."""
+    """The bot's first decision on a message: what the action does and the eval measures.
+
+    Its routing says when the NLU hears a complaint behind the topic; the customer's tone
+    raises the ticket's priority later, not this decision (bot/tickets/upset.py).
+    """
+    outcome = _first(intent, confidence, ranking, text, lang, plan, kb)
+    if not tone.nlu_signal(intent, ranking):
+        return outcome
+    return replace(outcome, routing=replace(outcome.routing, nlu_upset=True))
+
+
+def _first(
+    intent: str,
+    confidence: float,
+    ranking: list[tuple[str, float]],
+    text: str,
+    lang: str,
+    plan: str | None,
+    kb: Callable[[str, str], KBResult],
+) -> Outcome:
+    """The decision from the NLU result, the policy table and the help centre."""
     if lang not in SUPPORTED:
         return Outcome(route("human_request", confidence, text, "en", plan), Kind.LANGUAGE_NOTICE)
     if intent == "nlu_fallback":

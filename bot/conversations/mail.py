@@ -45,6 +45,7 @@ from bot.tickets.customers import CustomerDirectory
 from bot.tickets.handoffs import unverified_identity
 from bot.tickets.service import TicketService
 from bot.triage import policy
+from bot.triage.raises import RAISES_KEY, priority_raise
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
 from channels.base.media import IMAGE_EXTENSIONS
@@ -193,6 +194,13 @@ class MailIntake:
         routing = decision.as_dict()
         if routing["queue"] != policy.URGENT_QUEUE:
             routing["queue"] = queue
+        if queue == policy.URGENT_QUEUE and routing["priority"] != policy.Priority.URGENT:
+            # Mail to urgent@ is urgent by its mailbox, whatever its words (policy §4).
+            because = [f"mail to {policy.QUEUES[queue]}"]
+            urgent = policy.Priority.URGENT.value
+            mailbox = priority_raise("mailbox", routing["priority"], urgent, because)
+            routing[RAISES_KEY] = [*routing.get(RAISES_KEY, []), mailbox]
+            routing["priority"] = urgent
         if decision.topic in policy.VERIFY_TOPICS:
             routing["verified"] = False  # a From address proves nothing: agents verify
         # The From address may find the customer's card, but it is not proof of who wrote.

@@ -3,7 +3,7 @@ the customer's later messages and typing join it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import (
     ACTIVE_STATUSES,
     ConversationState,
+    Direction,
     Message,
     Ticket,
     TicketStatus,
@@ -21,7 +22,9 @@ from bot.db.models import (
 from bot.security.redact import redact_data
 from bot.tickets.acks import Handoff
 from bot.tickets.base import LIVE_CHANNELS, TicketBase, ticket_number
-from bot.triage import policy, sla
+from bot.tickets.upset import log_raises, mark_upset
+from bot.triage import policy, sla, tone
+from bot.triage.raises import RAISES_KEY
 
 # Tag of a ticket whose customer identity rests on their own word (a claim, a From address).
 IDENTITY_UNVERIFIED = "identity_unverified"
@@ -42,6 +45,14 @@ def with_claims(
     if not proven and routing.get("verified") is not True:
         out.update(unverified_identity("claimed"))
     return out
+
+
+def _written(messages: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[str]:
+    """What the customer typed in messages: their text, and an email's subject line."""
+    for text, meta in messages:
+        yield text
+        if isinstance(meta.get("subject"), str):
+            yield meta["subject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +108,9 @@ class Handoffs(TicketBase):
             ticket.queue, ticket.tier, ticket.priority = queue, tier, priority
             ticket.lang, ticket.plan, ticket.sla_rule = lang, plan, due.rule
             # Agents filter on these: who still needs verifying, what came back.
+            # A reopening hand-off is triaged afresh: its tone too.
             ticket.tags = sorted(
-                {*ticket.tags}
+                ({*ticket.tags} - {policy.UPSET_TAG})
                 | ({"unverified"} if routing.get("verified") is False else set())
                 | ({IDENTITY_UNVERIFIED} if routing.get("identity_verified") is False else set())
                 | ({"reopened"} if reopened else set())
@@ -111,6 +123,20 @@ class Handoffs(TicketBase):
             ticket.first_response_at = ticket.resolved_at = ticket.breached_at = None
             await session.flush()
             ticket.number = ticket_number(ticket.id)
+            log_raises(session, ticket, routing.get(RAISES_KEY) or [], now)
+            # Everything the customer wrote before the hand-off, not only the message the bot
+            # routed, carries their tone; the NLU may hear a complaint behind another topic.
+            said = await session.execute(
+                select(Message.text, Message.meta).where(
+                    Message.conversation_id == conversation_id,
+                    Message.ticket_id.is_(None),
+                    Message.direction == Direction.INBOUND,
+                )
+            )
+            words = tone.words_of(_written(said))
+            if routing.get("nlu_upset"):
+                words.append(tone.NLU_CUE)
+            mark_upset(session, ticket, words, now, clock_from=now)
             await session.execute(
                 update(Message)
                 .where(Message.conversation_id == conversation_id, Message.ticket_id.is_(None))
@@ -120,15 +146,16 @@ class Handoffs(TicketBase):
             self._audit(session, ticket, "bot", "reopened" if reopened else "created", routing)
             position = await self._live_position(session, ticket, channel, now)
         await self._changed(ticket, "reopened" if reopened else "created")
-        rule = policy.SLA_RULES[due.rule]
+        rule = policy.SLA_RULES[ticket.sla_rule]  # the customer's tone may have raised it
         handoff = Handoff(
             number=ticket.number,
             lang=lang,
-            due=due.resolution_due or due.first_response_due,
+            due=ticket.resolution_due_at or ticket.due_at,
             hours=int(rule.first_response.total_seconds() // 3600),
             live_position=position,
-            complaint=due.resolution_due is not None,
+            complaint=ticket.resolution_due_at is not None,
             reopened=reopened,
+            queue=ticket.queue,
         )
         return Opened(ticket=ticket, handoff=handoff)
 
@@ -171,6 +198,7 @@ class Handoffs(TicketBase):
                 update(Message).where(Message.id == message_id).values(ticket_id=ticket.id)
             )
             self._audit(session, ticket, "customer", "reopened", {"message_id": message_id})
+            await self._tone(session, ticket, message_id)
         await self._changed(ticket, "reopened")
         return ticket
 
@@ -183,13 +211,26 @@ class Handoffs(TicketBase):
             if ticket.status is TicketStatus.PENDING_CUSTOMER:
                 ticket.status = TicketStatus.OPEN
             self._audit(session, ticket, "customer", "message", {"message_id": message_id})
+            upset = await self._tone(session, ticket, message_id)
         await self._said(ticket, "customer")
+        if upset:
+            await self._changed(ticket, "upset")
 
     async def customer_typing(self, conversation_id: str) -> None:
         """The customer is typing (channels that say so): the ticket's consoles show it."""
         ticket = await self.active_ticket(conversation_id)
         if ticket is not None:
             await self._publish({"type": "typing", "number": ticket.number})
+
+    async def _tone(self, session: AsyncSession, ticket: Ticket, message_id: int) -> bool:
+        """A later message of the customer may show they are upset: raise and flag it then."""
+        said = await session.execute(
+            select(Message.text, Message.meta).where(Message.id == message_id)
+        )
+        words = tone.words_of(_written(said))
+        # The SLA clock of the raised priority starts where the ticket's own clock started.
+        started = ticket.due_at - policy.SLA_RULES[ticket.sla_rule].first_response
+        return mark_upset(session, ticket, words, self._clock(), clock_from=started)
 
     async def _reopenable(
         self, session: AsyncSession, conversation_id: str, topic: str, now: datetime

@@ -1,4 +1,5 @@
-"""The SLA monitor: marks breached tickets once, stores an alert, and sends it to people."""
+"""The SLA monitor: marks breached tickets once, stores an alert, and sends it to people;
+it also delivers every other stored alert (an upset customer's, bot/tickets/upset.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.db.models import ACTIVE_STATUSES, Alert, Ticket, TicketEvent, TicketStatus, utcnow
 from bot.tickets.acks import format_due
 from bot.tickets.base import Clock
+from bot.tickets.upset import ALERT_KIND
 from bot.triage import policy
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,8 @@ class SlaMonitor:
             )
         for alert in pending:
             number = alert.message.partition(":")[0]
-            subject = f"SLA {alert.kind.replace('_', ' ')}: {number}"
+            what = "upset customer" if alert.kind == ALERT_KIND else f"SLA {alert.kind}"
+            subject = f"{what.replace('_', ' ')}: {number}"
             errors = []
             for sender in self._senders:
                 try:

@@ -65,7 +65,7 @@ class Operations(TicketBase):
             await self._set_state(session, ticket.conversation_id, ConversationState.AGENT)
             self._audit(session, ticket, agent_id, "claimed", {})
         await self._changed(ticket, "claimed")
-        await self._announce(ticket, acks.joined(agent.name, ticket.lang))
+        await self._announce(ticket, acks.joined(agent.name, ticket.lang, ticket.queue))
         return ticket
 
     async def assign(self, number: str, by: str, agent_id: str) -> Ticket:
@@ -89,7 +89,7 @@ class Operations(TicketBase):
             self._audit(session, ticket, by, "assigned", data)
         await self._changed(ticket, "assigned")
         if data["from"] is None:
-            await self._announce(ticket, acks.joined(agent.name, ticket.lang))
+            await self._announce(ticket, acks.joined(agent.name, ticket.lang, ticket.queue))
         return ticket
 
     async def _announce(self, ticket: Ticket, text: str) -> None:

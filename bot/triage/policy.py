@@ -80,6 +80,21 @@ QUEUES: dict[str, str] = {
     "urgent": "urgent@imageko.com",
 }
 MAX_TIER = 3  # tier 3: developers and legal; nothing above it
+# Who works each queue, as customers are told it (acknowledgments, an agent joining); written
+# to follow "our" / "nuestro" / "notre" and "the" / "del" / "de l'".
+QUEUE_TEAMS: dict[str, dict[str, str]] = {
+    "support": {"en": "support team", "es": "equipo de soporte", "fr": "équipe d'assistance"},
+    "trust": {
+        "en": "Trust & Safety team",
+        "es": "equipo de Confianza y Seguridad",
+        "fr": "équipe Confiance et Sécurité",
+    },
+    "urgent": {
+        "en": "urgent security team",
+        "es": "equipo de seguridad urgente",
+        "fr": "équipe de sécurité urgente",
+    },
+}
 # Order of work in a queue: most pressing first, then the earliest due.
 PRIORITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "normal": 2}
 # Plans whose `normal` priority becomes `high` (policy §1: premium/enterprise raise).
@@ -91,7 +106,7 @@ URGENT_CUES = {
     "en": r"fraud\w*|stolen|steal\w*|hack(?:ed|er|ers|ing)?|breach\w*|compromised|"
     r"unauthori[sz]ed|identity theft|scam\w*",
     "es": r"fraud\w*|robad[ao]s?|robo|hacke\w*|jacke\w*|vulnerad[ao]|brecha|"
-    r"no autoric\w*|suplanta\w*|estafa\w*|comprometid[ao]",
+    r"no autori[cz]\w*|suplanta\w*|estafa\w*|comprometid[ao]",
     "fr": r"fraud\w*|vol(?:e|ee|es|ees)?|pirat\w*|hack\w*|compromis\w*|non autoris\w*|"
     r"usurpation|arnaque\w*|escroquer\w*|faille",
 }
@@ -263,6 +278,12 @@ SLA_RULES: dict[str, SlaRule] = {
         SlaRule("free", timedelta(hours=24), timedelta(hours=48)),  # best effort
     )
 }
+
+# An unanswered ticket is at risk of its SLA once its first response falls due this soon.
+SLA_AT_RISK = timedelta(minutes=30)
+# Tag of a ticket whose customer wrote in anger, after repeated contact or against a deadline;
+# tone raises a ticket's priority once, by one step (bot/triage/tone.py).
+UPSET_TAG = "upset_customer"
 
 # Which SLA row a plan gets: enterprise shares premium's guarantee.
 PLAN_SLA: dict[str, str] = {"premium": "premium", "enterprise": "premium", "free": "free"}

@@ -20,6 +20,8 @@ from bot.triage.policy import (
     Action,
     Priority,
 )
+from bot.triage.raises import priority_raise
+from bot.triage.tone import spans
 
 # Intents that are topics under another name; every other intent is its topic's id.
 INTENT_TOPICS = {"greet": "greeting"}
@@ -41,6 +43,10 @@ class RoutingDecision:
     priority: str | None
     summary: str
     confidence: float
+    # The NLU heard a complaint behind another topic: the ticket counts the customer as upset.
+    nlu_upset: bool = False
+    # Each raise above the topic's priority, with its reason and words (bot/triage/raises.py).
+    raises: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (the routing slot, the eval output)."""
@@ -57,6 +63,11 @@ def _cue(table: tuple[tuple[str, str], ...], lang: str) -> re.Pattern[str]:
 def has_cue(cues: dict[str, str], text: str, lang: str) -> bool:
     """Whether `text` carries one of the cue phrases (in its language; all if unsupported)."""
     return _cue(tuple(sorted(cues.items())), lang).search(fold(text)) is not None
+
+
+def cue_words(cues: dict[str, str], text: str, lang: str) -> list[str]:
+    """The customer's words that carry the cue phrases, as they wrote them."""
+    return spans(_cue(tuple(sorted(cues.items())), lang), text)
 
 
 def summarise(text: str) -> str:
@@ -101,10 +112,22 @@ def route(
             topic.id, action.value, None, None, None, summarise(text), confidence
         )
     queue, tier, priority = topic.queue, topic.tier, Priority(topic.priority or Priority.NORMAL)
+    raises = []
     if priority is Priority.NORMAL and (plan or "").lower() in PRIORITY_PLANS:
+        raises.append(priority_raise("plan", priority.value, "high", [f"{plan} plan".lower()]))
         priority = Priority.HIGH
-    if has_cue(URGENT_CUES, text, lang):
+    urgent = cue_words(URGENT_CUES, text, lang)
+    if urgent:
+        if priority is not Priority.URGENT:
+            raises.append(priority_raise("urgent_words", priority.value, "urgent", urgent))
         priority, queue = Priority.URGENT, URGENT_QUEUE
     return RoutingDecision(
-        topic.id, action.value, queue, tier, priority.value, summarise(text), confidence
+        topic.id,
+        action.value,
+        queue,
+        tier,
+        priority.value,
+        summarise(text),
+        confidence,
+        raises=tuple(raises),
     )

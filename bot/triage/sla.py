@@ -19,6 +19,7 @@ from bot.triage.policy import (
     LIVE_PLAN_RANK,
     PLAN_SLA,
     REOPEN_WINDOW,
+    SLA_AT_RISK,
     SLA_RULES,
     Priority,
 )
@@ -122,3 +123,8 @@ def live_queue_key(plan: str | None, created_at: datetime) -> tuple[int, datetim
 def can_reopen(resolved_at: datetime, now: datetime) -> bool:
     """Whether a resolved ticket reopens when the customer writes at `now` (within the window)."""
     return _aware(now) - _aware(resolved_at) <= REOPEN_WINDOW
+
+
+def at_risk(now: datetime, due_at: datetime, first_response_at: datetime | None) -> bool:
+    """Whether an unanswered ticket's first response is late or falls due within the margin."""
+    return first_response_at is None and _aware(due_at) - _aware(now) <= SLA_AT_RISK

@@ -78,7 +78,8 @@ def test_an_agent_takes_a_live_conversation_over_and_hands_it_back(
     agent.get_by_role("button", name="Claim").click()
     expect(agent.locator("#owner")).to_have_text("You own this ticket.")
     chat = customer.get_by_role("dialog", name="imageko support")
-    expect(chat.get_by_role("log")).to_contain_text("Sam from support joined", timeout=WAIT_MS)
+    joined = "Sam from the support team joined"
+    expect(chat.get_by_role("log")).to_contain_text(joined, timeout=WAIT_MS)
 
     # Typed as a person types: the widget signals at most every 2 s while keys go down.
     customer.get_by_label("Type your message").press_sequentially("is anyone", delay=250)

@@ -127,7 +127,9 @@ def test_a_technical_handoff_asks_for_details_then_hands_over(desk: RunningDesk)
     second = say(
         desk, "e2e-tech", "GEN-502, prompt 'isometric city at night', Chrome on Windows 11"
     )
-    assert any("Our team will reply here within 24 hours" in text for text in second), second
+    assert any(
+        "Our support team will review it and reply here within 24 hours" in text for text in second
+    ), second
 
 
 def test_saying_the_answer_did_not_help_brings_a_person(desk: RunningDesk) -> None:

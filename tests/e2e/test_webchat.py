@@ -115,7 +115,7 @@ async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
             reply = await http.post(f"{url}/reply", json={"text": "Hi! Léa here."})
         assert reply.status_code == 200, reply.text
         joined = {
-            "text": "Léa from support joined the conversation.",
+            "text": "Léa from the support team joined the conversation.",
             "metadata": {"sender": "system"},
         }
         said = {"text": "Hi! Léa here.", "metadata": {"sender": "agent"}}

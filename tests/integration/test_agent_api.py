@@ -122,7 +122,7 @@ async def test_a_whole_ticket_life_over_http(
     assert [line["text"] for line in detail["transcript"]] == [
         "I need a person",
         "hello??",
-        "Léa from support joined the conversation.",
+        "Léa from the support team joined the conversation.",
         "Hi, Léa here.",
     ]
     assert [e["action"] for e in detail["events"]] == [

@@ -219,3 +219,34 @@ async def test_the_receiver_refuses_what_it_must(receiver_port: int) -> None:
     with pytest.raises(smtplib.SMTPDataError) as refused:
         await asyncio.to_thread(send_raw, b"\r\n\r\n")
     assert refused.value.smtp_code == 554
+
+
+async def test_mail_to_urgent_is_urgent_whatever_its_words_and_names_the_team(
+    app: FastAPI, receiver_port: int, smtp_sink: SmtpSink
+) -> None:
+    await _send(receiver_port, _mail(to="urgent@imageko.com", message_id="<u1@mail.example>"))
+    tickets: TicketService = app.state.tickets
+    (ticket,) = await tickets.queue("urgent")
+    assert (ticket.priority, ticket.sla_rule) == ("urgent", "urgent")
+    (mailbox,) = ticket.routing["raises"]
+    assert mailbox["because"] == ["mail to urgent@imageko.com"]
+    assert mailbox["explanation"].startswith("Priority raised: normal → urgent")
+    outbox = Outbox(
+        session_factory(app.state.engine),
+        {"email": Mailer("127.0.0.1", smtp_sink.port, "desk@imageko.com").send_raw},
+    )
+    assert await outbox.run_once() == 1
+    (ack,) = smtp_sink.messages
+    assert ack["From"] == "urgent@imageko.com"
+    text = ack.get_body(("plain",)).get_content()
+    assert "Our urgent security team will review it and reply here within 6 hours" in text
+
+
+async def test_an_upset_email_is_raised_and_tagged(app: FastAPI, receiver_port: int) -> None:
+    body = "I've written four times already and I'm fed up. My downloads fail."
+    await _send(receiver_port, _mail(body=body, message_id="<angry@mail.example>"))
+    tickets: TicketService = app.state.tickets
+    (ticket,) = await tickets.queue("support")
+    assert ticket.priority == "high"  # human_request (assistant down) is normal by the table
+    assert policy.UPSET_TAG in ticket.tags
+    assert ticket.routing["raises"][-1]["because"] == ["written four times", "fed up"]

@@ -17,6 +17,7 @@ from bot.db import session_factory
 from bot.db.models import Conversation, ConversationState, Message, Ticket, TicketStatus
 from bot.errors import Conflict, DeliveryFailed, Forbidden, InvalidField, NotFound
 from bot.runtime.demo import seed_demo
+from bot.tickets.acks import acknowledgment
 from bot.tickets.base import ticket_id_of, ticket_number
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
@@ -201,7 +202,8 @@ async def test_claim_reply_resolve(desk: Desk) -> None:
     desk.clock.now += timedelta(minutes=3)
     message = await desk.tickets.reply(number, "lea", "Hi, I'm Léa. Let me look.")
     assert [m.text for m in desk.sent] == [
-        "Léa from support joined the conversation.",  # said on the live channel at the claim
+        # said on the live channel at the claim
+        "Léa from the support team joined the conversation.",
         "Hi, I'm Léa. Let me look.",
     ]
     assert {m.conversation_id for m in desk.sent} == {"t1"}
@@ -266,7 +268,7 @@ async def test_refusals_change_nothing(desk: Desk) -> None:
         "lea",
         TicketStatus.OPEN,
     )
-    assert [m.text for m in desk.sent] == ["Léa from support joined the conversation."]
+    assert [m.text for m in desk.sent] == ["Léa from the support team joined the conversation."]
     async with desk.sessions() as session:
         agent_lines = await session.scalars(select(Message).where(Message.sender == "agent"))
         assert list(agent_lines) == []
@@ -358,7 +360,8 @@ async def test_messages_while_queued_join_the_ticket(desk: Desk) -> None:
     stored = await desk.store.record_inbound(InboundMessage("s1", "api", "thanks!"), "en")
     assert stored.ticket_id is None
     lines = [m.text for m in await desk.tickets.transcript(ticket.number or "")]
-    assert lines[-3:] == ["still there?", "Léa from support joined the conversation.", "hello?"]
+    joined = "Léa from the support team joined the conversation."
+    assert lines[-3:] == ["still there?", joined, "hello?"]
 
 
 async def test_a_channel_outage_keeps_the_reply_as_failed(desk: Desk) -> None:
@@ -424,3 +427,13 @@ async def test_internal_notes_are_redacted(desk: Desk) -> None:
     note = await desk.tickets.note(ticket.number or "", "lea", " she read 4242 4242 4242 4242 ")
     assert note.data == {"text": "she read [card number]"}
     assert (await desk.tickets.history(ticket.number or ""))[-1].data == note.data
+
+
+async def test_the_handoff_ack_names_the_team_of_the_ticket_queue(desk: Desk) -> None:
+    await desk.conversation("t1")
+    decision = route("abuse_report", 1.0, "someone is harassing me", "en", None).as_dict()
+    opened = await desk.tickets.open_from_handoff(
+        "t1", decision, channel="email", lang="en", plan=None
+    )
+    assert opened.handoff.queue == "trust"
+    assert "Our Trust & Safety team will review it" in acknowledgment(opened.handoff)

@@ -111,3 +111,14 @@ def test_an_unsupported_language_gets_the_notice() -> None:
 def test_an_appeal_of_a_flagged_prompt_goes_to_trust_and_safety(text: str, lang: str) -> None:
     outcome = decide("prompt_flagged", 0.9, [], text, lang, "free", kb_says(ANSWERED))
     assert (outcome.kind, outcome.routing.queue, outcome.routing.tier) == (Kind.HANDOFF, "trust", 2)
+
+
+def test_a_complaint_heard_behind_another_topic_marks_the_routing() -> None:
+    ranking = [("refund_request", 0.55), ("complaint", 0.4)]
+    outcome = decide("refund_request", 0.55, ranking, "refund now", "en", "free", kb_says(NOTHING))
+    assert outcome.routing.nlu_upset
+    assert outcome.routing.priority == "normal"  # the ticket raises it, not the decision
+    calm = decide(
+        "refund_request", 0.9, [("refund_request", 0.9)], "refund", "en", None, kb_says(NOTHING)
+    )
+    assert not calm.routing.nlu_upset

@@ -92,3 +92,15 @@ def test_summary_is_one_short_line() -> None:
     assert "\n" not in summary
     assert len(summary) <= 140
     assert summary.startswith("line one line two")
+
+
+def test_each_raise_is_recorded_with_its_words() -> None:
+    text = "Mi tarjeta fue robada y hay un cargo no autorizado"
+    decision = route("refund_request", 0.9, text, "es", "Premium")
+    assert [(r["reason"], r["from"], r["to"], r["because"]) for r in decision.raises] == [
+        ("plan", "normal", "high", ["premium plan"]),
+        ("urgent_words", "high", "urgent", ["robada", "no autorizado"]),
+    ]
+    assert route("refund_request", 0.9, "refund please", "en", "free").raises == ()
+    # Already urgent by its topic: urgent words route it, but raise nothing.
+    assert route("account_hacked", 0.9, "Mon compte a été piraté", "fr", None).raises == ()

@@ -9,6 +9,7 @@ import pytest
 
 from bot.triage.sla import (
     add_business_days,
+    at_risk,
     can_reopen,
     is_business_time,
     live_chat_open,
@@ -296,3 +297,11 @@ def test_can_reopen_within_seven_days(after: timedelta, reopens: bool) -> None:
     assert can_reopen(MONDAY_10.astimezone(NEW_YORK), (MONDAY_10 + after).astimezone(PARIS)) is (
         reopens
     )
+
+
+def test_at_risk_is_unanswered_and_due_within_the_margin() -> None:
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    assert at_risk(now, now + timedelta(minutes=30), None)
+    assert at_risk(now, now - timedelta(hours=1), None)  # already late
+    assert not at_risk(now, now + timedelta(minutes=31), None)
+    assert not at_risk(now, now - timedelta(hours=1), now)  # answered: no risk
