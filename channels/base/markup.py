@@ -24,13 +24,15 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
 @cache
-def _markdown() -> MarkdownIt:
+def parser() -> MarkdownIt:
+    """The desk's one Markdown reading (CommonMark, tables, raw HTML off): every format of an
+    answer starts from its tokens."""
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def to_html(markdown: str) -> str:
     """Safe HTML for `markdown`; links open without handing the page to the target."""
-    rendered = _markdown().render(markdown)
+    rendered = parser().render(markdown)
     return nh3.clean(
         rendered,
         tags=set(ALLOWED_TAGS),
