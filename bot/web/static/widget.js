@@ -134,7 +134,7 @@
         log.textContent = "";
         messages.forEach(function (m) {
           var sender = m.direction === "inbound" ? "customer" : m.sender;
-          show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image);
+          show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image, m.html);
         });
         pending.forEach(function (text) { show("customer", text); });  // on their way
       })
