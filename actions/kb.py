@@ -11,21 +11,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.kb import service
+from bot.kb import reply, service
 from bot.kb.retriever import Decision, Hit
 from bot.language.detect import DEFAULT
 from bot.settings import load_settings
 
 
-def _link(hit: Hit) -> str:
-    return load_settings().public_url.rstrip("/") + hit.url
-
-
 def say_article(dispatcher: CollectingDispatcher, hit: Hit) -> None:
-    """Reply with the article's section and a link to it."""
-    dispatcher.utter_message(
-        response="utter_kb_answer", title=hit.title, snippet=hit.snippet, link=_link(hit)
-    )
+    """Reply with the article's section and a link to it, as one Markdown message
+    (`bot.kb.reply`; a domain response would be cut into bubbles at its blank lines)."""
+    dispatcher.utter_message(text=reply.compose(hit, load_settings().public_url))
 
 
 def offer_articles(dispatcher: CollectingDispatcher, hits: Sequence[Hit]) -> None:

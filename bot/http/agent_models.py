@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.db.models import Customer, Message, Ticket, TicketEvent
+from bot.db.models import Customer, Direction, Message, Ticket, TicketEvent
+from channels.base.markup import to_html
 
 MAX_TEXT = 10_000  # an agent's reply or note, in characters
 
@@ -70,6 +71,12 @@ class TicketOut(BaseModel):
         )
 
 
+def reply_html(m: Message) -> str | None:
+    """What the desk said (bot, agent, system: Markdown) as the one safe HTML; None for what a
+    customer wrote, which pages show as text, never as markup."""
+    return to_html(m.text, breaks=True) if m.direction is Direction.OUTBOUND and m.text else None
+
+
 class MessageOut(BaseModel):
     """A transcript line."""
 
@@ -80,10 +87,12 @@ class MessageOut(BaseModel):
     status: str
     created_at: datetime
     image: str | None = None  # a screenshot the customer sent
+    html: str | None = None  # `reply_html`
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
         return cls(
+            html=reply_html(m),
             id=m.id,
             direction=m.direction.value,
             sender=m.sender,

@@ -14,6 +14,7 @@ from bot.conversations.store import ConversationStore
 from bot.db.models import utcnow
 from bot.errors import BadRequest, InvalidField, PayloadTooLarge
 from bot.http.access import Conversation, PublicLimits, client_address, hit
+from bot.http.agent_models import reply_html
 from bot.language.detect import SUPPORTED
 from bot.security import identity
 from bot.security.tokens import conversation_token, new_conversation_id
@@ -191,6 +192,7 @@ class StoredMessageOut(BaseModel):
     status: str
     created_at: str
     image: str | None = None  # a screenshot the customer sent
+    html: str | None = None  # a reply as the widget shows it (`agent_models.reply_html`)
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[StoredMessageOut])
@@ -208,6 +210,7 @@ async def get_messages(conversation_id: Conversation, request: Request) -> list[
             status=m.status.value,
             created_at=m.created_at.isoformat(),
             image=m.meta.get("image"),
+            html=reply_html(m),
         )
         for m in await store.history(conversation_id)
     ]

@@ -1,4 +1,8 @@
-"""Outbound email as customers' mail programs expect it: threaded, text + HTML (pure)."""
+"""Outbound email as customers' mail programs expect it: threaded, text + HTML (pure).
+
+A reply is Markdown (answers, agents' replies): the text part is plain text with bare links
+(`channels.base.formats.plain_text`), the HTML part the desk's one safe HTML (`markup.to_html`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+
+from channels.base.formats import plain_text
+from channels.base.markup import to_html
 
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|rv|tr|fw|fwd)\s*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -27,12 +34,8 @@ def reply_subject(subject: str, tag: str | None = None) -> str:
 
 
 def _html(text: str, lang: str) -> str:
-    paragraphs = "".join(
-        "<p>" + html.escape(block).replace("\n", "<br>") + "</p>"
-        for block in text.split("\n\n")
-        if block.strip()
-    )
-    return f'<!doctype html><html lang="{html.escape(lang)}"><body>{paragraphs}</body></html>'
+    body = to_html(text, breaks=True)
+    return f'<!doctype html><html lang="{html.escape(lang)}"><body>{body}</body></html>'
 
 
 def compose(
@@ -66,7 +69,7 @@ def compose(
         message["References"] = " ".join(chain if len(chain) <= 20 else chain[:1] + chain[-19:])
     if auto_reply:
         message["Auto-Submitted"] = "auto-replied"
-    message.set_content(text)
+    message.set_content(plain_text(text))
     message.add_alternative(_html(text, lang), subtype="html")
     message["Content-Language"] = lang  # after the body: set_content drops Content-* headers
     return message

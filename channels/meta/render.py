@@ -1,7 +1,9 @@
 """The desk's replies as Send API calls (pure): the same body for Messenger and Instagram.
 
 One call carries text or one image, never both; quick replies ride on the last call, under the
-text they answer. Nothing is sent as markup: Meta shows text as written.
+text they answer. Nothing is sent as markup: Meta shows text as written, so a reply's Markdown
+goes as plain text with bare links (`channels.base.formats.plain_text`), which Meta makes
+clickable itself.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from channels.base import Button, OutboundMessage
+from channels.base.formats import parts, plain_text
 from channels.base.text import graphemes, split_text
 from channels.meta.parse import user_id_of
 
@@ -74,11 +77,11 @@ def quick_reply(button: Button) -> Button:
 def render(
     message: OutboundMessage, channel: str, max_text: int, length: Callable[[str], int]
 ) -> list[SendMessage]:
-    """The calls that deliver `message` on `channel`: the image first, then the text in chunks
-    of at most `max_text` as `length` counts, the first 13 quick replies on the last call. A
-    custom payload has no Meta form and is left out."""
+    """The calls that deliver `message` on `channel`: the image first, then the text as plain
+    text in chunks of at most `max_text` as `length` counts, the first 13 quick replies on the
+    last call. A custom payload has no Meta form and is left out."""
     recipient = user_id_of(channel, message.conversation_id)
-    chunks = split_text(message.text.strip(), max_text, length=length)
+    chunks = parts(message.text, max_text, plain_text, length=length)
     buttons = tuple(quick_reply(b) for b in message.buttons[:MAX_QUICK_REPLIES])
     requests = [SendMessage(recipient, image=message.image)] if message.image else []
     if buttons and not chunks and not requests:

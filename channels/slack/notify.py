@@ -16,8 +16,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from channels.base.formats import slack_escape
 from channels.slack.adapter import SlackAdapter
-from channels.slack.render import MAX_TEXT, PostMessage, clip, escape, mrkdwn_length, section
+from channels.slack.render import MAX_TEXT, PostMessage, clip, mrkdwn_length, section
 
 OPEN_ACTION = "open_ticket"  # the console link's button; its presses carry no value
 
@@ -61,7 +62,7 @@ def handoff_message(notice: HandoffNotice, *, channel: str, public_url: str) -> 
         "Tier": str(notice.tier),
         "Priority": notice.priority,
     }
-    fields = [MarkdownTextObject(text=f"*{k}*\n{escape(v)}") for k, v in triage.items()]
+    fields = [MarkdownTextObject(text=f"*{k}*\n{slack_escape(v)}") for k, v in triage.items()]
     fields.append(MarkdownTextObject(text=f"*First response due*\n{due_token}"))
     blocks: list[Block] = [
         HeaderBlock(text=f"New hand-off: {notice.number}"),
@@ -82,7 +83,7 @@ def handoff_message(notice: HandoffNotice, *, channel: str, public_url: str) -> 
         f"New hand-off {notice.number}: {notice.topic}, {notice.queue} queue, tier {notice.tier}, "
         f"{notice.priority} priority, first response due {due_text}. {link}"
     )
-    return PostMessage(channel, escape(fallback), tuple(blocks))
+    return PostMessage(channel, slack_escape(fallback), tuple(blocks))
 
 
 async def notify_handoff(

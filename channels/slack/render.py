@@ -1,10 +1,11 @@
 """The desk's replies as Slack `chat.postMessage` calls with Block Kit blocks (pure).
 
-Each message is a `section` block of mrkdwn text, so links in replies (help-centre articles)
-are clickable, with `&`, `<` and `>` escaped as Slack asks: nothing a customer or an agent
-writes can become a mention (`<!channel>`) or a disguised link. A section holds at most 3000
-characters, so that is the limit of one message; the escaped text is measured in UTF-16 code
-units (an emoji counts two), never fewer than the characters Slack counts. Quick replies are
+Each message is a `section` block of mrkdwn made from the reply's Markdown
+(`channels.base.formats.slack_mrkdwn`), so bold, lists and links in replies (help-centre
+articles) show as Slack's own, with `&`, `<` and `>` escaped as Slack asks: nothing a customer
+or an agent writes can become a mention (`<!channel>`) or a disguised link. A section holds at
+most 3000 characters, so that is the limit of one message; the mrkdwn is measured in UTF-16
+code units (an emoji counts two), never fewer than the characters Slack counts. Quick replies are
 `button`s in an `actions` block and an image is an `image` block, both under the last part of
 the text.
 """
@@ -27,6 +28,7 @@ from slack_sdk.models.blocks import (
 )
 
 from channels.base import Button, OutboundMessage
+from channels.base.formats import parts, slack_escape, slack_mrkdwn
 from channels.base.text import split_text, utf16_len
 from channels.slack.parse import place_of
 
@@ -48,14 +50,9 @@ class PostMessage:
     thread_ts: str | None = None
 
 
-def escape(text: str) -> str:
-    """`text` as mrkdwn that shows it as written (Slack's three escapes)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def mrkdwn_length(text: str) -> int:
     """The length of `text` once escaped, as counted against `MAX_TEXT`."""
-    return utf16_len(escape(text))
+    return utf16_len(slack_escape(text))
 
 
 def clip(text: str, limit: int, length: Callable[[str], int] = len) -> str:
@@ -63,9 +60,14 @@ def clip(text: str, limit: int, length: Callable[[str], int] = len) -> str:
     return text if length(text) <= limit else split_text(text, limit - 1, length=length)[0] + "…"
 
 
+def mrkdwn_section(mrkdwn: str) -> SectionBlock:
+    """A section showing `mrkdwn` as Slack formats it."""
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn))
+
+
 def section(text: str) -> SectionBlock:
     """A section showing `text` as written."""
-    return SectionBlock(text=MarkdownTextObject(text=escape(text)))
+    return mrkdwn_section(slack_escape(text))
 
 
 def button_value(button: Button) -> str:
@@ -98,12 +100,13 @@ def alt_text(url: str) -> str:
 
 def render(message: OutboundMessage) -> list[PostMessage]:
     """The calls that deliver `message` in its conversation's thread (a DM's top level has
-    none): the text in parts of at most 3000, then the image and the buttons with the last part.
+    none): the text as mrkdwn in parts of at most 3000, then the image and the buttons with the
+    last part.
     A custom payload has no Slack form here and is left out."""
     place = place_of(message.conversation_id)
-    chunks = split_text(message.text.strip(), MAX_TEXT, length=mrkdwn_length)
+    chunks = parts(message.text, MAX_TEXT, slack_mrkdwn, length=utf16_len)
     requests = [
-        PostMessage(place.channel, escape(chunk), (section(chunk),), place.thread_ts)
+        PostMessage(place.channel, chunk, (mrkdwn_section(chunk),), place.thread_ts)
         for chunk in chunks
     ]
     extra: list[Block] = []
@@ -121,6 +124,8 @@ def render(message: OutboundMessage) -> list[PostMessage]:
         if message.image:
             shown.insert(0, alt_text(message.image))
         requests.append(
-            PostMessage(place.channel, escape(" · ".join(shown)), tuple(extra), place.thread_ts)
+            PostMessage(
+                place.channel, slack_escape(" · ".join(shown)), tuple(extra), place.thread_ts
+            )
         )
     return requests

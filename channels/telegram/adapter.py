@@ -28,7 +28,14 @@ from channels.base.errors import BadSignature, PlatformError
 from channels.base.polling import backoff, sleep, unless_stopped
 from channels.base.text import utf16_len
 from channels.telegram import parse
-from channels.telegram.render import MAX_TEXT, SendMessage, SendPhoto, TelegramRequest, render
+from channels.telegram.render import (
+    MAX_TEXT,
+    PARSE_MODE,
+    SendMessage,
+    SendPhoto,
+    TelegramRequest,
+    render,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +117,17 @@ class TelegramAdapter(ChannelAdapter[TelegramRequest]):
             match request:
                 case SendMessage():
                     await self.bot.send_message(
-                        request.chat_id, request.text, reply_markup=request.reply_markup
+                        request.chat_id,
+                        request.text,
+                        parse_mode=PARSE_MODE,
+                        reply_markup=request.reply_markup,
                     )
                 case SendPhoto():
                     await self.bot.send_photo(
                         request.chat_id,
                         request.photo,
                         caption=request.caption,
+                        parse_mode=PARSE_MODE,
                         reply_markup=request.reply_markup,
                     )
         except TelegramError as exc:

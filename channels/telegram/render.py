@@ -1,7 +1,9 @@
 """The desk's replies as Telegram Bot API calls (pure).
 
-Text is sent without a parse mode, so nothing a customer or an agent writes is read as
-markup, and Telegram's limit of 4096 UTF-16 code units applies to the text as written.
+Text is Markdown (answers, agents' replies), sent as Telegram HTML (`parse_mode=HTML`, made by
+`channels.base.formats.telegram_html`): only the tags Telegram knows, everything written
+escaped, so nothing a customer or an agent writes becomes other markup. Each part is at most
+4096 UTF-16 code units as sent, tags included (Telegram counts fewer: only what it shows).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.base import Button, OutboundMessage
+from channels.base.formats import parts, telegram_html
 from channels.base.text import split_text, utf16_len
 from channels.telegram.parse import chat_id_of
 
@@ -19,6 +22,7 @@ MAX_CAPTION = 1024  # sendPhoto caption, in UTF-16 code units
 MAX_CALLBACK_DATA = 64  # callback_data, in bytes
 # Telegram refuses a keyboard without text; this carries buttons sent on their own.
 KEYBOARD_ONLY_TEXT = "👇"
+PARSE_MODE = "HTML"  # of every text and caption `render` makes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +67,11 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
 
 def render(message: OutboundMessage) -> list[TelegramRequest]:
     """The calls that deliver `message`: the image first (with the text as its caption when it
-    fits), then the text in chunks of at most 4096 UTF-16 units. The keyboard goes on the last
-    call, under the text it answers. A custom payload has no Telegram form and is left out."""
+    fits), then the text as Telegram HTML in parts of at most 4096 UTF-16 units. The keyboard
+    goes on the last call, under the text it answers. A custom payload has no Telegram form and
+    is left out."""
     chat_id = chat_id_of(message.conversation_id)
-    chunks = split_text(message.text.strip(), MAX_TEXT, length=utf16_len)
+    chunks = parts(message.text, MAX_TEXT, telegram_html, length=utf16_len)
     markup = keyboard(message.buttons)
     requests: list[TelegramRequest] = []
     if message.image:

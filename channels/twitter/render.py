@@ -1,7 +1,10 @@
 """The desk's replies as X v2 direct messages (pure).
 
 The v2 endpoint (`POST /2/dm_conversations/with/{participant_id}/messages`) sends text and
-uploaded media only, so two parts of a reply take a plainer form:
+uploaded media only, so parts of a reply take a plainer form:
+
+- Markdown (answers, agents' replies): X shows no markup, so it goes as plain text with bare
+  links (`channels.base.formats.plain_text`); X makes the addresses clickable itself.
 
 - Quick replies: v2 has none (v1.1's `quick_reply` options are gone with v1.1 DMs). The options
   are listed as lines under the text, and the customer answers by writing one of them; the
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from channels.base import Button, OutboundMessage
+from channels.base.formats import parts, plain_text
 from channels.base.text import split_text
 from channels.twitter.parse import user_id_of
 
@@ -42,12 +46,12 @@ def options(buttons: tuple[Button, ...]) -> str:
 
 def render(message: OutboundMessage) -> list[TwitterRequest]:
     """The DMs that deliver `message`: the image link first (above the text, as a photo with
-    its caption), then the text in chunks of at most 10000 characters, the options under the
-    last one — or in a DM of their own when they do not fit. A custom payload has no X form
-    and is left out."""
+    its caption), then the text as plain text in chunks of at most 10000 characters, the
+    options under the last one — or in a DM of their own when they do not fit. A custom
+    payload has no X form and is left out."""
     participant_id = user_id_of(message.conversation_id)
     texts = [message.image] if message.image else []
-    chunks = split_text(message.text.strip(), MAX_TEXT)
+    chunks = parts(message.text, MAX_TEXT, plain_text)
     if message.buttons:
         listed = options(message.buttons)
         if chunks and len(chunks[-1]) + 2 + len(listed) <= MAX_TEXT:

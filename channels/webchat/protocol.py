@@ -3,7 +3,8 @@
 Client -> server: `session_request {session_id, token}`, `user_uttered {message, session_id,
 metadata | customData}`. Server -> client: `session_confirm {session_id, token}` (stock widgets
 read `session_id`), `bot_uttered` with `{text}`, `{text, quick_replies}`,
-`{attachment: {type: "image", payload: {src}}}`, or a custom payload.
+`{attachment: {type: "image", payload: {src}}}`, or a custom payload. Our widget shows a reply
+as `metadata.html`, its Markdown made safe HTML here (`markup.to_html`), never in the browser.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 from channels.base import InboundMessage, OutboundMessage, hygiene
+from channels.base.markup import to_html
 
 CHANNEL = "webchat"
 SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
@@ -88,8 +90,8 @@ def unreadable(data: Any) -> BadEvent:
 
 def bot_uttered(message: OutboundMessage) -> dict[str, Any]:
     """Our reply in the exact shape Rasa's socket.io channel emits. Who wrote it (bot, agent,
-    system) rides in `metadata`, which stock widgets strip before they read a message: they
-    decide its kind by its exact set of keys."""
+    system) and its text as sanitised HTML ride in `metadata`, which stock widgets strip before
+    they read a message: they decide its kind by its exact set of keys."""
     event: dict[str, Any] = {}
     if message.text:
         event["text"] = message.text
@@ -103,6 +105,8 @@ def bot_uttered(message: OutboundMessage) -> dict[str, Any]:
     if message.custom is not None:
         event["custom"] = message.custom
     event["metadata"] = {"sender": message.sender}
+    if message.text:
+        event["metadata"]["html"] = to_html(message.text, breaks=True)
     return event
 
 

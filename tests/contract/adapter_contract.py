@@ -38,6 +38,12 @@ _PARAGRAPH = (
     "Cafe\u0301 naïve résumé 👩🏽‍💻 👨‍👩‍👧‍👦 🇫🇷🇪🇸 مرحبا بكم في الدعم שלום 画像のアップロード "
     "Supercalifragilisticexpialidocious-upload-settings.\nSecond line of the paragraph. "
 )
+ARTICLE_URL = "https://imageko.com/help/en/bulk-download"
+MARKDOWN_ANSWER = (
+    "Select images in your **Library**, then *Download*.\n\n"
+    "1. Open **Library**\n2. Tick the images\n\n"
+    f"[Download many images at once]({ARTICLE_URL})"
+)
 MALFORMED = {
     "empty": b"",
     "not JSON": b"{not json",
@@ -263,6 +269,19 @@ class AdapterContract(ABC, Generic[PlatformT]):
         assert all(0 < adapter.text_length(part) <= adapter.max_text for part in parts)
         # Cut only where there was whitespace: every word arrives whole, in order.
         assert [word for part in parts for word in part.split()] == text.split()
+
+    async def test_a_markdown_answer_arrives_formatted_not_as_markup(
+        self, adapter: Adapter, platform: PlatformT
+    ) -> None:
+        """A help-centre answer is Markdown: each platform gets its own form of it, in one
+        message, never the literal `**` or `[text](url)`, and the article's link survives."""
+        await adapter.send(OutboundMessage(self.recipient(), text=MARKDOWN_ANSWER))
+        [sent] = self.delivered(platform)
+        assert "**" not in sent.text
+        assert "](" not in sent.text
+        assert "Library" in sent.text
+        assert "1. Open" in sent.text  # lists keep their numbers
+        assert ARTICLE_URL in sent.text
 
     @pytest.mark.parametrize("status", [429, 502])
     async def test_a_busy_or_failing_platform_is_retried_later_without_duplicates(

@@ -17,9 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.base import Button, OutboundMessage
 from channels.base.errors import BadPayload, BadSignature, PlatformError
+from channels.base.formats import slack_escape
 from channels.slack import parse
 from channels.slack.adapter import MAX_AGE_S, SlackAdapter, slack_adapter
-from channels.slack.render import MAX_BUTTONS, PostMessage, escape
+from channels.slack.render import MAX_BUTTONS, PostMessage
 from tests.contract.adapter_contract import IMAGE, TEXT, AdapterContract, Sent
 from tests.fakes.slack_api import (
     BOT_ID,
@@ -351,15 +352,15 @@ def test_another_channels_conversation_is_not_rendered(
 async def test_text_is_shown_as_written_not_as_markup(
     adapter: SlackAdapter, platform: FakeSlack
 ) -> None:
+    """Slack's own markup in a reply stays text: no mention, no link disguised as another. An
+    address in angle brackets is a Markdown autolink: a link showing the whole address."""
     text = "<!channel> mira <https://evil.example|imageko.com> & 1 < 2"
     [request] = adapter.render(OutboundMessage(CONVERSATION, text=text))
-    assert (
-        request.text
-        == "&lt;!channel&gt; mira &lt;https://evil.example|imageko.com&gt; &amp; 1 &lt; 2"
+    assert request.text == (
+        "&lt;!channel&gt; mira "
+        "<https://evil.example%7Cimageko.com|https://evil.example|imageko.com> &amp; 1 &lt; 2"
     )
     assert blocks_of(request)[0]["text"] == {"type": "mrkdwn", "text": request.text}
-    await adapter.send(OutboundMessage(CONVERSATION, text=text))
-    assert [delivered_text(c) for c in platform.sent()] == [text]
 
 
 async def test_the_limit_counts_the_escapes(adapter: SlackAdapter, platform: FakeSlack) -> None:
@@ -368,7 +369,7 @@ async def test_the_limit_counts_the_escapes(adapter: SlackAdapter, platform: Fak
     await adapter.send(OutboundMessage(CONVERSATION, text=text))
     parts = [delivered_text(c) for c in platform.sent()]
     assert len(parts) == 5
-    assert all(len(escape(part)) <= 3000 for part in parts)
+    assert all(len(slack_escape(part)) <= 3000 for part in parts)
     assert " ".join(parts).split() == text.split()
 
 

@@ -282,3 +282,17 @@ async def test_a_long_rate_limit_in_the_middle_of_a_reply_goes_back_to_the_outbo
         await adapter.send(OutboundMessage(CHAT, text=text))
     assert failed.value.retry_after == 30
     assert len(platform.sent()) == 1
+
+
+async def test_text_goes_as_telegram_html_with_what_is_written_escaped(
+    adapter: TelegramAdapter, platform: FakeTelegram
+) -> None:
+    text = "Open **Library** <script>alert(1)</script> & [x](javascript:alert(1))"
+    await adapter.send(OutboundMessage(CHAT, text=text))
+    await adapter.send(OutboundMessage(CHAT, text="**Library**", image="https://imageko.com/a.png"))
+    message, photo = platform.sent()
+    assert message.params["parse_mode"] == photo.params["parse_mode"] == "HTML"
+    assert message.params["text"] == (
+        "Open <b>Library</b> &lt;script&gt;alert(1)&lt;/script&gt; &amp; [x](javascript:alert(1))"
+    )
+    assert photo.params["caption"] == "<b>Library</b>"

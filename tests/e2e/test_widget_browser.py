@@ -14,6 +14,7 @@ from tests.e2e.desk import RunningDesk
 pytestmark = pytest.mark.e2e
 WEBCHAT_JS = PROJECT_ROOT / "var" / "vendor" / "rasa-webchat.js"  # `make web`
 WAIT_MS = 30_000
+ARTICLE_LINK = 'a[href*="/help/en/download-hires"]'  # the answer's link, as the widget shows it
 # Records every Content-Security-Policy violation of the page.
 CSP_WATCH = """window.__csp = [];
 document.addEventListener("securitypolicyviolation",
@@ -34,7 +35,13 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     box = chat.get_by_label("Type your message")
     box.fill("How do I download my images in full resolution?")
     box.press("Enter")
-    expect(log).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
+    # One bubble: the answer first, then a real link to the article; no Markdown shows.
+    answer = log.locator(".ik-bot").filter(has=page.locator(ARTICLE_LINK))
+    expect(answer).to_have_count(1, timeout=WAIT_MS)
+    expect(answer.locator(ARTICLE_LINK)).to_have_attribute("target", "_blank")
+    assert len(answer.inner_text()) > len(answer.locator(ARTICLE_LINK).inner_text()) + 40
+    for markup in ("**", "]("):
+        expect(log).not_to_contain_text(markup)
     shot(page, "widget-desktop-answer")
     # The desk named the session and gave its token; only the token opens the history.
     session = page.evaluate("localStorage.getItem('imageko_chat_session')")
@@ -45,7 +52,7 @@ def test_a_customer_gets_help_then_a_person_in_the_widget(
     assert "How do I download" in mine.text
 
     page.reload()  # the conversation survives a reload
-    expect(page.get_by_role("log")).to_contain_text("/help/en/download-hires", timeout=WAIT_MS)
+    expect(page.get_by_role("log").locator(ARTICLE_LINK)).to_have_count(1, timeout=WAIT_MS)
     chat = page.get_by_role("dialog", name="imageko support")
     box = chat.get_by_label("Type your message")
     box.fill("<script>window.hacked = 1</script> I want to talk to a human")

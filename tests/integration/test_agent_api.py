@@ -125,6 +125,14 @@ async def test_a_whole_ticket_life_over_http(
         "Léa from the support team joined the conversation.",
         "Hi, Léa here.",
     ]
+    # What the desk said comes as safe HTML too; what the customer wrote only as text.
+    assert [line["html"] for line in detail["transcript"]] == [
+        None,
+        None,
+        "<p>Léa from support joined the conversation.</p>\n",
+        "<p>Hi, Léa here.</p>\n",
+    ]
+    assert [m["html"] for m in history.json()][-1] == "<p>Hi, Léa here.</p>\n"
     assert [e["action"] for e in detail["events"]] == [
         "created",
         "message",

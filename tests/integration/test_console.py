@@ -236,6 +236,7 @@ async def test_the_conversation_view_has_its_card_suggestions_and_canned_respons
     assert "<script>alert(1)</script>" not in page.text  # the shell holds no customer text
     detail = (await client.get(f"/api/v1/tickets/{number}")).json()
     assert detail["transcript"][0]["text"] == "<script>alert(1)</script>"  # JSON, shown as text
+    assert detail["transcript"][0]["html"] is None  # a customer's words are never markup
     assert detail["customer"] is None
     assert detail["past_tickets"] == []
     canned = (await client.get("/api/v1/canned?lang=fr")).json()

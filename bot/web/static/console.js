@@ -228,17 +228,25 @@
       flash.className = `flash ${kind || ""}`;
     };
 
-    function entry(kind, who, text, at) {
+    /* `html`: what the desk said, its Markdown made safe HTML by the server (markup.to_html);
+       what a customer wrote, and notes, come as text only. */
+    function entry(kind, who, text, at, html) {
+      let body = el("p", { class: "text" }, text);
+      if (html) {
+        body = el("div", { class: "text markdown" });
+        body.style.whiteSpace = "normal";  // the HTML carries its own breaks, not pre-wrap's
+        body.innerHTML = html;
+      }
       return el("li", { class: `turn ${kind}` },
         el("div", { class: "meta" }, el("span", { class: "who" }, who), " ", el("time", { datetime: at }, when(at))),
-        el("p", { class: "text" }, text));
+        body);
     }
 
     function transcript(detail) {
       const lines = detail.transcript.map((m) => {
         if (m.direction === "inbound") return { at: m.created_at, node: entry("customer", "Customer", m.text, m.created_at), m };
         const who = m.sender === "agent" ? "Agent" : m.sender === "system" ? "System" : "Bot";
-        const node = entry(m.sender, who, m.text, m.created_at);
+        const node = entry(m.sender, who, m.text, m.created_at, m.html);
         if (m.status === "failed") node.append(el("p", { class: "error" }, "Not delivered — the channel refused it."));
         return { at: m.created_at, node };
       });

@@ -1,5 +1,7 @@
 /* imageko chat widget: one <script> tag. Speaks Rasa's socket.io protocol to the hub.
-   Every text is inserted with textContent, so HTML or <script> in a message shows as text. */
+   Every text is inserted with textContent, so HTML or <script> in a message shows as text.
+   The one exception: a reply's metadata.html, the desk's Markdown made safe HTML by the server
+   (channels.base.markup: raw HTML escaped, then cleaned by nh3 against an allow-list). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -74,9 +76,17 @@
   }
   labels();
 
-  function show(sender, text, buttons, image) {
+  function show(sender, text, buttons, image, html) {
     var item = el("li", {"class": "ik-msg ik-" + sender});
     if (image) { item.appendChild(el("img", {src: base + image, alt: "screenshot", "class": "ik-image"})); }
+    else if (html && sender !== "customer") {
+      var body = el("div", {"class": "ik-html"});
+      body.style.whiteSpace = "normal";  // the HTML carries its own breaks, not pre-wrap's
+      body.innerHTML = html;  // sanitised on the server; a customer's words never come this way
+      // An article opens beside the chat, not instead of the page the customer is on.
+      body.querySelectorAll("a").forEach(function (a) { a.target = "_blank"; });
+      item.appendChild(body);
+    }
     else if (text) { item.appendChild(el("p", {}, text)); }
     if (buttons && buttons.length) {
       var row = el("div", {"class": "ik-quick"});
@@ -108,7 +118,7 @@
     });
     socket.on("bot_uttered", function (m) {
       var buttons = (m.quick_replies || []).map(function (q) { return {title: q.title, payload: q.payload}; });
-      show((m.metadata && m.metadata.sender) || "bot", m.text || (m.attachment && m.attachment.payload && m.attachment.payload.src) || "", buttons);
+      show((m.metadata && m.metadata.sender) || "bot", m.text || (m.attachment && m.attachment.payload && m.attachment.payload.src) || "", buttons, undefined, m.metadata && m.metadata.html);
     });
     socket.on("typing", function (m) { typing.hidden = !(m && m.on); });
     socket.on("handoff", function (m) { state.textContent = t("queued").replace("{t}", m.ticket); state.hidden = false; });
@@ -124,7 +134,7 @@
         log.textContent = "";
         messages.forEach(function (m) {
           var sender = m.direction === "inbound" ? "customer" : m.sender;
-          show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image);
+          show(sender, m.text, (m.payload && m.payload.buttons) || [], m.image, m.html);
         });
         pending.forEach(function (text) { show("customer", text); });  // on their way
       })

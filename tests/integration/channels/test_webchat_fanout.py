@@ -83,6 +83,9 @@ async def test_a_reply_from_another_hub_reaches_the_customer(
         await asyncio.sleep(0.5)  # the Redis manager's listener subscribes in the background
         await hub_b.send(OutboundMessage(session_id, "from hub B", sender="agent"))
         arrived = await asyncio.wait_for(received.get(), 10)
-        assert arrived == {"text": "from hub B", "metadata": {"sender": "agent"}}
+        assert arrived == {
+            "text": "from hub B",
+            "metadata": {"sender": "agent", "html": "<p>from hub B</p>\n"},
+        }
     finally:
         await client.disconnect()

@@ -56,3 +56,8 @@ def test_nothing_executable_or_embedded_gets_through(markdown: str) -> None:
 def test_raw_html_is_shown_as_text_not_dropped() -> None:
     # A customer-facing answer that quotes markup shows it, escaped.
     assert "&lt;b&gt;bold&lt;/b&gt;" in to_html("type <b>bold</b>")
+
+
+def test_messages_keep_typed_line_breaks_articles_do_not() -> None:
+    assert to_html("Best,\nAnna", breaks=True) == "<p>Best,<br>\nAnna</p>\n"
+    assert to_html("Best,\nAnna") == "<p>Best,\nAnna</p>\n"

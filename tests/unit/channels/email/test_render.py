@@ -72,3 +72,16 @@ def test_reply_subjects_get_one_prefix_and_the_ticket_tag() -> None:
         "RE: [IMG-000042] charged twice"
     )
     assert reply_subject("", None) == "Re: imageko support"
+
+
+def test_a_markdown_reply_is_plain_text_and_safe_html() -> None:
+    body = _reply(
+        text="Open **Library**.\n\n[Bulk download](https://imageko.com/help/en/bulk-download)"
+        "\n\nBest,\nAnna"
+    )
+    assert body["text"].strip() == (
+        "Open Library.\n\nBulk download (https://imageko.com/help/en/bulk-download)\n\nBest,\nAnna"
+    )
+    assert "<strong>Library</strong>" in body["html"]
+    assert 'href="https://imageko.com/help/en/bulk-download"' in body["html"]
+    assert "Best,<br>\nAnna" in body["html"]  # a typed line break stays one

@@ -77,7 +77,7 @@ def test_replies_have_exactly_rasas_keys_plus_metadata() -> None:
     """Stock widgets decide a message's kind by its exact keys (metadata is stripped first)."""
     assert bot_uttered(OutboundMessage("c", "hi")) == {
         "text": "hi",
-        "metadata": {"sender": "bot"},
+        "metadata": {"sender": "bot", "html": "<p>hi</p>\n"},
     }
     quick = bot_uttered(OutboundMessage("c", "pick", buttons=(Button("Yes", "/affirm"),)))
     assert quick["quick_replies"] == [
@@ -90,3 +90,18 @@ def test_replies_have_exactly_rasas_keys_plus_metadata() -> None:
         "metadata": {"sender": "agent"},
     }
     assert notice("slow down")["metadata"] == {"sender": "system"}
+
+
+def test_a_reply_carries_its_markdown_as_sanitised_html() -> None:
+    """The widget inserts `metadata.html` as it is: it must be safe as made here."""
+    text = (
+        "Open **Library**\n[Guide](https://imageko.com/help/en/x) "
+        "<script>alert(1)</script> [x](javascript:alert(1))"
+    )
+    html = bot_uttered(OutboundMessage("c", text, sender="agent"))["metadata"]["html"]
+    assert html.startswith("<p>Open <strong>Library</strong><br>\n<a href=")
+    assert 'href="https://imageko.com/help/en/x"' in html
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+    assert "javascript:" not in html.replace("[x](javascript:alert(1))", "")
+    assert "html" not in notice("slow down")["metadata"]  # the desk's notices are plain text
