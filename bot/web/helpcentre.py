@@ -4,11 +4,13 @@ searched with the bot's own retriever."""
 from __future__ import annotations
 
 import asyncio
+import html
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import nh3
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -28,7 +30,8 @@ from channels.base.markup import to_html
 # HTML from the Markdown and cleans the rest against an allow-list.
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 LANGS = tuple(sorted(SUPPORTED))
-SEARCH_HITS = 8
+SEARCH_HITS = 8  # the results page
+SUGGESTIONS = 5  # as you type: a short list under the box
 router = APIRouter(tags=["help centre"])
 
 
@@ -76,11 +79,24 @@ def _page(
     )
 
 
-async def _search(q: str, lang: str) -> list[Hit]:
+async def _search(q: str, lang: str, k: int = SEARCH_HITS) -> list[Hit]:
     if not q.strip():
         return []
-    ranking = await asyncio.to_thread(kb.retriever().search, q, lang, SEARCH_HITS)
+    ranking = await asyncio.to_thread(kb.retriever().search, q, lang, k)
     return ranking.hits
+
+
+def plain(markdown: str) -> str:
+    """A snippet's Markdown as the words a reader sees (no `**`, no links' URLs), as text
+    for the templates to escape."""
+    return html.unescape(nh3.clean(to_html(markdown), tags=set())).strip()
+
+
+def _where(hit: Hit) -> str:
+    """Where a hit is filed, as its breadcrumbs read: "Plans and billing › Refunds"."""
+    found = articles().get((hit.lang, hit.article_id))
+    place = shelves.place(found) if found else None
+    return " › ".join(shelf.label[hit.lang] for shelf in place) if place else ""
 
 
 Q = Annotated[str, Query(max_length=300)]
@@ -116,19 +132,20 @@ async def search(request: Request, lang: str, q: Q = "") -> HTMLResponse:
     lang = _lang(lang)
     hits = await _search(q, lang)
     tail = "search?" + urlencode({"q": q}) if q else "search"
-    return _page(request, "search.html", lang, tail, q=q, hits=hits)
+    found = [(hit, _where(hit), plain(hit.snippet)) for hit in hits]
+    return _page(request, "search.html", lang, tail, q=q, hits=found)
 
 
 @router.get("/help/{lang}/search.json")
 async def search_json(lang: str, q: Q = "") -> JSONResponse:
     """The same results as data, for the search box's suggestions as you type."""
     lang = _lang(lang)
-    hits = await _search(q, lang)
+    hits = await _search(q, lang, SUGGESTIONS)
     results = [
         {
             "title": hit.title,
-            "section": hit.section,
-            "snippet": hit.snippet,
+            "where": _where(hit),
+            "snippet": plain(hit.snippet),
             "url": f"/help/{hit.lang}/{hit.article_id}",
         }
         for hit in hits

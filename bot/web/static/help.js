@@ -49,10 +49,10 @@
     title.className = "title";
     title.textContent = result.title;
     link.appendChild(title);
-    if (result.section) {
+    if (result.where) {
       var where = document.createElement("span");
       where.className = "in";
-      where.textContent = result.section;
+      where.textContent = result.where;
       link.appendChild(where);
     }
     item.appendChild(link);
