@@ -131,13 +131,14 @@ def test_results_appear_as_you_type_and_without_script(
     url, _ = hub
     page = _page(browser, DESKTOP)
     page.goto(f"{url}/help/en/categories/images")
-    box = page.get_by_role("combobox", name="Search the help centre")
+    box = page.get_by_role("searchbox", name="Search the help centre")
     box.press_sequentially("my print is blurry", delay=40)
     suggestions = page.get_by_role("listbox", name="Search the help centre")
     expect(suggestions).to_be_visible(timeout=WAIT_MS)
-    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(box).to_have_attribute("aria-controls", "q-suggestions")
     options = suggestions.get_by_role("option")
     expect(options.first).to_contain_text("full resolution")
+    expect(page.locator("#q-status")).to_contain_text("articles")  # said to screen readers
     shot(page, "help-desktop-typing")
     box.press("ArrowDown")
     expect(options.first).to_have_attribute("aria-selected", "true")
@@ -145,7 +146,7 @@ def test_results_appear_as_you_type_and_without_script(
     expect(page).to_have_url(f"{url}/help/en/download-hires")
 
     page.goto(f"{url}/help/fr/")
-    page.get_by_role("combobox", name="Rechercher dans le centre d'aide").fill("remboursement")
+    page.get_by_role("searchbox", name="Rechercher dans le centre d'aide").fill("remboursement")
     page.get_by_role("button", name="Rechercher").click()  # the plain form: results page
     expect(page).to_have_url(f"{url}/help/fr/search?q=remboursement")
     expect(page.locator("ol.results li").first).to_contain_text("rembours")
@@ -176,7 +177,7 @@ def test_on_a_phone_everything_fits_and_related_articles_follow_the_article(
     assert related["y"] >= article["y"] + article["height"]  # one column: under, not beside
     shot(page, "help-phone-article")
 
-    box = page.get_by_role("combobox", name="Search the help centre")
+    box = page.get_by_role("searchbox", name="Search the help centre")
     box.press_sequentially("forgot password", delay=40)
     expect(page.get_by_role("listbox").get_by_role("option").first).to_contain_text(
         "password", timeout=WAIT_MS

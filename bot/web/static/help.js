@@ -1,12 +1,13 @@
 // The help centre's search box: suggestions as you type, from the same retriever as the
-// no-script results page (GET /help/<lang>/search.json?q=). An ARIA combobox with a listbox:
-// arrow keys move through the suggestions, Enter opens one, Escape closes them. Every text is
-// set with textContent, so nothing the server sends is ever read as HTML.
+// no-script results page (GET /help/<lang>/search.json?q=). The search box (a textbox with
+// aria-autocomplete=list) controls a listbox: arrow keys move through the suggestions
+// (aria-activedescendant), Enter opens one, Escape closes them, and a live status says how
+// many there are. Every text is set with textContent: nothing the server sends is read as HTML.
 (function () {
   "use strict";
   var form = document.querySelector("form.search[data-lang]");
   if (!form) return;
-  var input = form.querySelector("input[role=combobox]");
+  var input = form.querySelector("input[type=search]");
   var list = document.getElementById(input.getAttribute("aria-controls"));
   var status = document.getElementById("q-status");
   var lang = form.dataset.lang;
@@ -21,7 +22,6 @@
 
   function close() {
     list.hidden = true;
-    input.setAttribute("aria-expanded", "false");
     input.removeAttribute("aria-activedescendant");
     active = -1;
   }
@@ -72,7 +72,6 @@
       list.appendChild(option(result, i));
     });
     list.hidden = false;
-    input.setAttribute("aria-expanded", "true");
     status.textContent = results.length ? results.length + " " + form.dataset.articles : form.dataset.none;
   }
 
