@@ -25,6 +25,7 @@ class Category:
 
 
 def _s(id_: str, en: str, es: str, fr: str) -> Shelf:
+    """A section: a label, no blurb (its articles' titles say what it holds)."""
     return Shelf(id_, {"en": en, "es": es, "fr": fr}, {})
 
 
@@ -132,7 +133,6 @@ CATEGORIES: tuple[Category, ...] = (
         ),
     ),
 )
-BY_ID: dict[str, Category] = {category.shelf.id: category for category in CATEGORIES}
 SECTIONS: dict[str, tuple[Category, Shelf]] = {
     section.id: (category, section) for category in CATEGORIES for section in category.sections
 }

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.kb.articles import Article
-from bot.web.catalog import BY_ID, CATEGORIES, SECTIONS, Category, Shelf
+from bot.web.catalog import CATEGORIES, SECTIONS, Category, Shelf
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +46,6 @@ def shelve(articles: Iterable[Article]) -> list[ShelvedCategory]:
         if sections:
             shelved.append(ShelvedCategory(category, sections))
     return shelved
-
-
-def category_of(category_id: str) -> Category | None:
-    """The category with this id, if the catalog has it."""
-    return BY_ID.get(category_id)
 
 
 def place(article: Article) -> tuple[Shelf, Shelf] | None:

@@ -7,6 +7,7 @@ from typing import Any
 UI: dict[str, dict[str, Any]] = {
     "en": {
         "home": "Help centre",
+        "skip": "Skip to the content",
         "lead": "How can we help?",
         "articles": "articles",
         "article": "article",
@@ -44,6 +45,7 @@ UI: dict[str, dict[str, Any]] = {
     },
     "es": {
         "home": "Centro de ayuda",
+        "skip": "Saltar al contenido",
         "lead": "¿Cómo podemos ayudarte?",
         "articles": "artículos",
         "article": "artículo",
@@ -81,6 +83,7 @@ UI: dict[str, dict[str, Any]] = {
     },
     "fr": {
         "home": "Centre d'aide",
+        "skip": "Aller au contenu",
         "lead": "Comment pouvons-nous vous aider ?",
         "articles": "articles",
         "article": "article",
