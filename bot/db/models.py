@@ -402,3 +402,17 @@ class SeenDelivery(Base):
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HelpVote(Base):
+    """One anonymous answer to a help-centre article's "Was this helpful?". Nothing about the
+    voter is kept: the rate limit is counted in Redis, not here."""
+
+    __tablename__ = "help_votes"
+    __table_args__ = (Index("ix_help_votes_article", "article_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(80))
+    lang: Mapped[str] = mapped_column(String(8))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

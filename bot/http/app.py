@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.console import audit as console_audit
 from bot.console import pages as console
 from bot.console import people as console_people
-from bot.http import agents, conversations, health, privacy, uploads, wiring
+from bot.http import agents, conversations, health, helpvotes, privacy, uploads, wiring
 from bot.http.access import webchat_wait
 from bot.http.errors import install_error_handlers
 from bot.http.headers import SecurityHeaders
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(agents.router)
     app.include_router(actions.router)
+    app.include_router(helpvotes.router)
     app.include_router(helpcentre.router)
     app.include_router(console.router)
     app.include_router(console_people.router)

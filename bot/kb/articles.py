@@ -16,7 +16,11 @@ from bot.triage.policy import GENERAL_ARTICLE_TOPIC, TOPICS
 
 LANGS = ("en", "es", "fr")
 FIELDS = frozenset({"id", "title", "topic", "tags", "updated", "url"})  # required
-# Optional: `questions`, the ways customers ask for what the article answers.
+# Optional: `questions`, the ways customers ask for what the article answers; `category` and
+# `section`, where the help centre files it (bot/web/catalog.py names them).
+# Filing is the help centre's business, not the retriever's: those lines are left out of the
+# hash, so moving an article between sections never re-embeds it.
+_FILING = re.compile(r"^(?:category|section):.*\n", re.M)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
@@ -51,6 +55,15 @@ class Article:
     sections: tuple[Section, ...]
     sha256: str
     questions: tuple[str, ...] = ()
+    category: str = ""
+    section: str = ""
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of an article file without its filing lines (`category:`, `section:`)."""
+    end = text.find("\n---", 3) + 1  # past the front matter's last line (0: no front matter)
+    kept = _FILING.sub("", text[:end]) + text[end:] if end else text
+    return hashlib.sha256(kept.encode()).hexdigest()
 
 
 def split_sections(body: str) -> tuple[Section, ...]:
@@ -109,8 +122,10 @@ def parse_article(text: str, lang: str, where: str) -> Article:
         updated=updated.isoformat() if isinstance(updated, dt.date) else str(updated),
         url=str(meta["url"]),
         sections=sections,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sha256=content_hash(text),
         questions=tuple(str(q) for q in meta.get("questions") or ()),
+        category=str(meta.get("category") or ""),
+        section=str(meta.get("section") or ""),
     )
 
 

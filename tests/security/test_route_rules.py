@@ -120,9 +120,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/desk/status"): Public(),
     ("GET", "/help"): Public(),
     ("GET", "/help/{lang}/"): Public(),
+    ("GET", "/help/{lang}/categories/{category_id}"): Public(),
     ("GET", "/help/{lang}/search"): Public(),
+    ("GET", "/help/{lang}/search.json"): Public(),
     ("GET", "/help/{lang}/contact"): Public(),
     ("GET", "/help/{lang}/{article_id}"): Public(),
+    ("POST", "/help/{lang}/{article_id}/vote"): Public(),  # anonymous, rate-limited per address
     # Rasa
     ("POST", "/webhook"): Internal(),
     ("GET", "/actions"): Internal(),
@@ -302,6 +305,7 @@ async def world(app: FastAPI, client: httpx.AsyncClient) -> World:
         "name": "0" * 32 + ".png",
         "lang": "en",
         "article_id": "download-hires",
+        "category_id": "images",
         "queue": "support",
         "number": number,
         "person_id": "tia",
@@ -379,6 +383,7 @@ JSON_BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/agents/me/presence"): {"available": True},
 }
 FORMS: dict[tuple[str, str], dict[str, str | list[str]]] = {
+    ("POST", "/help/{lang}/{article_id}/vote"): {"helpful": "yes"},
     ("POST", "/console/login"): {"username": "ann", "password": PASSWORD, "csrf": "form-1"},
     ("POST", "/console/password"): {
         "current": PASSWORD,
@@ -423,7 +428,7 @@ def _request(world: World, key: tuple[str, str], caller: Caller) -> Request:
         request.content = b"not an image"
     if key == ("GET", "/console/events"):
         request.stream = True
-    if key == ("GET", "/help/{lang}/search"):
+    if key in (("GET", "/help/{lang}/search"), ("GET", "/help/{lang}/search.json")):
         request.url += "?q=download"
     if key == ("GET", "/webhooks/twitter"):
         request.url += "?crc_token=challenge"
