@@ -15,6 +15,8 @@ from bot.kb import reply, service
 from bot.kb.retriever import Decision, Hit
 from bot.language.detect import DEFAULT
 from bot.settings import load_settings
+from bot.triage.policy import TOPICS
+from bot.triage.routing import route
 
 
 def say_article(dispatcher: CollectingDispatcher, hit: Hit) -> None:
@@ -50,9 +52,15 @@ class ActionKBAnswer(Action):  # type: ignore[misc]
             hit = await asyncio.to_thread(service.article, str(picked), lang)
             if hit is not None:
                 say_article(dispatcher, hit)
+                # As after any answer: a "no" or "still broken" next hands its topic over.
+                dispatcher.utter_message(response="utter_did_that_help")
+                topic = hit.topic if hit.topic in TOPICS else "contact_info"
+                asked = route(topic, 1.0, hit.title, lang, tracker.get_slot("plan"))
                 return [
                     SlotSet("kb_outcome", Decision.ANSWER.value),
                     SlotSet("kb_article", hit.article_id),
+                    SlotSet("routing", asked.as_dict()),
+                    SlotSet("awaiting_feedback", True),
                 ]
         # Embedding is CPU work: keep the hub's event loop free meanwhile.
         result = await asyncio.to_thread(service.answer, str(message.get("text") or ""), lang)

@@ -161,8 +161,8 @@ class ActionHandoff(Action):  # type: ignore[misc]
             routing["verified"] = bool(tracker.get_slot("verified"))
             if routing["verified"]:
                 routing["verified_email"] = tracker.get_slot("account_email")
-        dispatcher.utter_message(response="utter_handoff")
-        # The hub's router turns this into the ticket and tells the customer its number.
+        # The hub's router turns this into the ticket and tells the customer its number, the
+        # team that takes it and when they will answer (bot.tickets.acks).
         dispatcher.utter_message(json_message={HANDOFF_KEY: routing})
         # The next request starts from scratch: a new topic is verified and asked again.
         resets = [SlotSet(slot, None) for slot in (*COLLECTED, *FORM_STATE)]

@@ -20,6 +20,7 @@ from bot.security import identity
 from bot.security.tokens import conversation_token, new_conversation_id
 from bot.triage import sla
 from channels.base import InboundMessage, OutboundMessage, hygiene
+from channels.base.markup import to_html
 
 # The whole body may carry metadata besides the text; this bounds what we parse at all.
 MAX_BODY_BYTES = 64 * 1024
@@ -45,7 +46,8 @@ class MessageIn(BaseModel):
 class ReplyOut(BaseModel):
     """One reply of the assistant."""
 
-    text: str
+    text: str = Field(description="Markdown.")
+    html: str | None = Field(default=None, description="The text as safe HTML, for display.")
     buttons: list[dict[str, str]] = Field(default_factory=list)
     image: str | None = None
     custom: dict[str, Any] | None = None
@@ -55,6 +57,7 @@ class ReplyOut(BaseModel):
         payload = reply.payload()
         return cls(
             text=reply.text,
+            html=to_html(reply.text, breaks=True) if reply.text else None,
             buttons=payload.get("buttons", []),
             image=reply.image,
             custom=reply.custom,

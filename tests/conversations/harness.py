@@ -9,6 +9,7 @@ the API itself: the turn's `ticket` and the ticket's fields on the agent API."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,6 @@ KIND_OF: dict[str, Kind] = {
     "utter_glad": "closing",
     "utter_default": "fallback",
     "utter_kb_no_answer": "fallback",
-    "utter_kb_answer": "answer",
     "utter_did_that_help": "answer",
     "utter_safety_account_hacked": "answer",
     "utter_safety_payment_fraud": "answer",
@@ -52,8 +52,9 @@ KIND_OF: dict[str, Kind] = {
     "utter_clarify_topic": "clarify",
     "utter_out_of_scope": "decline",
     "utter_feedback_thanks": "record",
+    "utter_no_problem": "closing",
+    "utter_form_stopped": "closing",
     "utter_language_notice": "notice",
-    "utter_handoff": "handoff",
     "utter_code_failed": "handoff",
     "utter_verification_skipped": "handoff",
     "utter_privacy_export_failed": "handoff",
@@ -72,6 +73,7 @@ PRIORITY: tuple[Kind, ...] = (
     "fallback",
 )
 LINK = re.compile(r"https?://\S+|/help/[a-z]{2}/\S+")
+TAG = re.compile(r"<[^>]+>")
 MARKDOWN = re.compile(r"\*\*|__|`|\[[^\]]+\]\([^)]+\)|^#+ ", re.MULTILINE)
 PLACEHOLDER = re.compile(r"\\\{\w+\\\}")
 MIN_LITERAL = 5  # a template part shorter than this identifies nothing
@@ -211,6 +213,13 @@ class Observed:
     new_ticket: bool  # the ticket was opened on this turn
     ticket_fields: dict[str, Any] = field(default_factory=dict)
     mailed_code: bool = False
+    shown: list[str] = field(default_factory=list)  # each reply's `html`: what a page shows
+
+    @property
+    def displayed(self) -> list[str]:
+        """The words a page shows for each reply: its HTML without the tags (the API's `text`
+        is Markdown by contract; rendered, none of it may show as written)."""
+        return [html.unescape(TAG.sub("", shown)) for shown in self.shown]
 
     @property
     def kind(self) -> Kind:
@@ -271,8 +280,8 @@ def check(expect: Expect, observed: Observed) -> list[str]:
         linked = any(LINK.search(text) for text in observed.texts)
         if linked != expect.contains_link:
             failures.append(f"contains_link: expected {expect.contains_link}, got {linked}")
-    if expect.no_markdown and any(MARKDOWN.search(text) for text in observed.texts):
-        failures.append("no_markdown: a reply has Markdown")
+    if expect.no_markdown and any(MARKDOWN.search(text) for text in observed.displayed):
+        failures.append("no_markdown: a reply shows Markdown as written")
     said = {name for name, _ in observed.said}
     failures += [f"says: {name} not said" for name in expect.says if name not in said]
     failures += [f"not_says: {name} said" for name in expect.not_says if name in said]

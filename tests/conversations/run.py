@@ -131,6 +131,7 @@ class Conversation:
         observed = harness.Observed(
             lang=body["lang"],
             texts=texts,
+            shown=[str(r["html"]) for r in replies if r.get("html")],
             buttons=self.buttons,
             said=harness.recognise(texts, known),
             ticket=self.ticket,

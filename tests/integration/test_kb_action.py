@@ -72,8 +72,12 @@ async def test_emoji_only_is_passed_on_without_error(client: httpx.AsyncClient) 
 async def test_a_picked_suggestion_is_answered_directly(client: httpx.AsyncClient) -> None:
     picked = [{"entity": "article_id", "value": "refund-policy"}]
     result = await run_kb(client, '/kb_pick{"article_id":"refund-policy"}', "es", picked)
-    (reply,) = result["responses"]
+    reply, asked = result["responses"]
     assert reply["text"].endswith("/help/es/refund-policy)")
+    # The pick is an answer like any other: "did that help?", its topic kept for a "no".
+    assert asked["response"] == "utter_did_that_help"
+    assert slots(result)["awaiting_feedback"] is True
+    assert slots(result)["routing"]["topic"] == "refund_request"
 
 
 async def test_clarify_offers_the_best_articles_as_buttons(

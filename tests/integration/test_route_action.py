@@ -93,8 +93,7 @@ async def test_the_handoff_keeps_the_decision_and_the_details(client: httpx.Asyn
     routing = {"topic": "bug_report", "queue": "support", "tier": 2, "priority": "normal"}
     slots = {"lang": "en", "routing": routing, "tech_details": "GEN-502 on Chrome 131, Windows 11"}
     result = await run(client, "action_handoff", "bug_report", "GEN-502 on Chrome", slots)
-    said, handed = result["responses"]
-    assert said["response"] == "utter_handoff"
+    (handed,) = result["responses"]  # the hub's acknowledgment names the team and the SLA
     final = next(e["value"] for e in events(result, "slot") if e["name"] == "routing")
     assert final == {**routing, "details": "GEN-502 on Chrome 131, Windows 11"}
     # The hub's router makes the ticket from this payload; customers never see it.

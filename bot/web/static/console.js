@@ -186,7 +186,8 @@
       body.replaceChildren(...tickets.map((t) => el("tr", { dataset: { number: t.number } },
         el("td", {}, el("span", { class: `badge priority-${t.priority}` }, t.priority)),
         el("th", { scope: "row" }, el("a", { href: `/console/tickets/${t.number}` }, t.number)),
-        el("td", { class: "summary" }, t.summary || label(t.topic)),
+        el("td", { class: "summary" }, t.summary || label(t.topic),
+          t.tags.includes("upset_customer") ? el("span", { class: "badge upset", title: "Angry, repeated contact or a deadline" }, "upset") : false),
         el("td", {}, `${t.queue} · ${t.tier}`),
         el("td", {}, t.channel),
         el("td", {}, t.lang),
@@ -291,6 +292,8 @@
       document.getElementById("routing").replaceChildren(...card([
         ["Topic", label(t.topic)], ["Queue", t.queue], ["Tier", t.tier], ["Priority", t.priority],
         ["SLA rule", t.sla_rule], ["Why", [label(r.action), why, t.tags.join(", ")].filter(Boolean).join(" · ")],
+        // Each priority raise with the words that caused it (bot/triage/raises.py).
+        ...(r.raises || []).map((raise) => ["Priority raised", raise.explanation]),
         // What the customer said about themselves without proof: shown, never trusted.
         ...Object.entries(r.claimed || {}).map(([key, value]) => [`Claims ${label(key)} (unverified)`, String(value)]),
       ]));
