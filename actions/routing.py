@@ -92,9 +92,9 @@ class ActionRoute(Action):  # type: ignore[misc]
             if intent == "affirm" or replies.is_closing(text):
                 dispatcher.utter_message(response="utter_glad")
                 return [SlotSet("awaiting_feedback", False)]
-            if intent == "deny" or replies.did_not_help(text, lang):
-                pending = tracker.get_slot("routing") or {}
-                topic = str(pending.get("topic") or "human_request")
+            pending = tracker.get_slot("routing") or {}
+            topic = str(pending.get("topic") or "human_request")
+            if intent == "deny" or replies.still_needs_people(text, lang, topic):
                 summary = str(pending.get("summary") or text)
                 return _handoff(route(topic, 1.0, summary, lang, plan, handoff=True), tracker)
 

@@ -20,6 +20,8 @@ from bot.triage.routing import DIALOGUE_INTENTS, RoutingDecision, route
 CLARIFY_FLOOR = 0.2
 # General product questions go to the help centre; its article's topic becomes the topic.
 HELP_CENTRE_INTENTS = frozenset({"help_question", "nlu_fallback", "affirm", "deny", ""})
+# Offered as a topic button, these would name no topic ("general question", "other").
+NOT_A_GUESS = DIALOGUE_INTENTS | {"help_question", "out_of_scope"}
 
 
 class Kind(StrEnum):
@@ -79,9 +81,7 @@ def _first(
         return Outcome(route("human_request", confidence, text, "en", plan), Kind.LANGUAGE_NOTICE)
     if intent == "nlu_fallback":
         guesses = tuple(
-            name
-            for name, score in ranking
-            if name not in DIALOGUE_INTENTS and score >= CLARIFY_FLOOR
+            name for name, score in ranking if name not in NOT_A_GUESS and score >= CLARIFY_FLOOR
         )[:3]
         if len(guesses) >= 2:
             clarify = route(guesses[0], confidence, text, lang, plan)

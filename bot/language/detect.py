@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+from lingua import ConfidenceValue, Language, LanguageDetector, LanguageDetectorBuilder
 
 from bot.language.fold import fold
 
@@ -46,11 +46,15 @@ _SHORT_TEXT_WORDS = 3
 # garbled Spanish message is not declined as Portuguese.
 MIN_SUPPORTED = 0.35
 MIN_UNSUPPORTED = 0.6
+# lingua spreads its confidence over all 13 candidates, so a plain question in French may get
+# 0.29 with Italian far behind: a supported language that clearly leads wins too.
+MIN_LEADING = 0.2
+LEAD_RATIO = 1.5
 
 _WORD = re.compile(r"[^\W\d_]+")
 # What carries no language: e-mail addresses, links, @handles, and any token with a digit in it
-# (codes, order and ticket numbers, amounts, dates).
-_NO_LANGUAGE = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+|@\w+|\S*\d\S*")
+# (codes, order and ticket numbers, amounts, dates), and our own name.
+_NO_LANGUAGE = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+|@\w+|\S*\d\S*|imageko", re.IGNORECASE)
 # Switching a conversation that already has a supported language takes a message of at least
 # this many words and letters, confidently in the other language.
 SWITCH_WORDS = 4
@@ -106,4 +110,12 @@ def detect(text: str, previous: str | None = None) -> str:
     needed = MIN_SUPPORTED if code in SUPPORTED else MIN_UNSUPPORTED
     if settled:
         needed = max(needed, MIN_SWITCH)
+    elif code in SUPPORTED and _leads(values):
+        return code
     return code if best.value >= needed else fallback
+
+
+def _leads(values: list[ConfidenceValue]) -> bool:
+    """The best language is far ahead of the next one, though short of MIN_SUPPORTED."""
+    best, second = values[0].value, values[1].value if len(values) > 1 else 0.0
+    return best >= MIN_LEADING and best >= LEAD_RATIO * second

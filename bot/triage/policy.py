@@ -150,8 +150,10 @@ NOT_HELPED_CUES = {
     "en": r"does ?n[o']?t work|(?:is|it'?s|it is) (?:still )?not working|wo ?n[o']?t work|"
     r"not (?:helpful|what i (?:asked|need|meant))|that'?s not it|same (?:problem|error|issue)",
     "es": r"no (?:me )?funciona|sigue sin funcionar|no es (?:eso|lo que (?:pregunte|necesito))|"
+    r"no me (?:ayuda|sirve|resuelve)|"
     r"(?:el )?mismo (?:problema|error)",
     "fr": r"(?:ca|cela) ne (?:marche|fonctionne) (?:toujours )?pas|(?:ca )?marche pas|"
+    r"(?:ne|n') ?m'?(?:aide|a aide|sert|resout) (?:pas|en rien)|"
     r"ce n'?est pas (?:ca|ce que)|(?:le )?meme (?:probleme|erreur)",
 }
 # Asking for a decision to be reviewed sends a flagged prompt to the Trust & Safety team

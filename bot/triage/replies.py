@@ -7,6 +7,8 @@ import re
 
 from bot.language.fold import fold
 from bot.triage.policy import (
+    APPEAL_CUES,
+    APPEAL_TOPICS,
     CLOSING_MAX_WORDS,
     CLOSING_WORDS,
     HUMAN_CUES,
@@ -51,7 +53,11 @@ def wants_to_stop(text: str) -> bool:
     """The whole reply says stop / cancel / never mind, in any of the three languages (a
     sentence that merely contains "cancel", like "cancel my plan", is not a stop)."""
     plain = _plain(text)
-    return any(re.fullmatch(f"(?:{pattern})", plain) for pattern in STOP_PHRASES.values())
+    # One stop, or several in a row ("para, déjalo", "stop, laissez tomber").
+    return any(
+        re.fullmatch(f"(?:{pattern})(?: (?:{pattern}))*", plain)
+        for pattern in STOP_PHRASES.values()
+    )
 
 
 def says_yes(text: str) -> bool:
@@ -69,3 +75,10 @@ def is_closing(text: str) -> bool:
 def did_not_help(text: str, lang: str) -> bool:
     """The customer says the help did not solve it ("still broken", "ya lo probé")."""
     return has_cue(TRIED_CUES, text, lang) or has_cue(NOT_HELPED_CUES, text, lang)
+
+
+def still_needs_people(text: str, lang: str, topic: str) -> bool:
+    """After an answer on `topic`: it did not help, a person is asked for, or (a flagged
+    prompt) the decision is appealed. The topic goes to its people either way."""
+    appeal = topic in APPEAL_TOPICS and has_cue(APPEAL_CUES, text, lang)
+    return appeal or did_not_help(text, lang) or asks_for_person(text, lang)

@@ -159,6 +159,26 @@ def test_two_agents_claim_at_once_and_exactly_one_wins(desk: RunningDesk, browse
         page.context.close()
 
 
+def test_an_upset_customer_is_raised_and_the_agent_sees_why(
+    desk: RunningDesk, browser: Browser
+) -> None:
+    customer = start_chat(desk)
+    text = "I'm fed up, I've written four times already. I want to talk to a human"
+    asked = httpx.post(customer.url, json={"text": text}, headers=customer.headers, timeout=30)
+    number = asked.json()["ticket"]
+    assert number, asked.text
+    agent = _sign_in(browser, desk, "sam")
+    row = agent.locator(f'tr[data-number="{number}"]')
+    expect(row.locator(".badge.upset")).to_have_text("upset", timeout=WAIT_MS)
+    expect(row.locator(".badge.priority-high")).to_be_visible()  # normal, raised one step
+    row.get_by_role("link", name=number).click()
+    routing = agent.locator("#routing")
+    expect(routing).to_contain_text("Priority raised", timeout=WAIT_MS)
+    expect(routing).to_contain_text("fed up")
+    shot(agent, "console-upset-customer")
+    agent.context.close()
+
+
 def test_an_admin_manages_people_on_desktop_and_phone(desk: RunningDesk, browser: Browser) -> None:
     admin = _sign_in(browser, desk, "admin", "/console/people")
     refused_by_csp: list[str] = []

@@ -90,3 +90,14 @@ def test_a_short_answer_leaves_an_unsupported_language(text: str, lang: str) -> 
 def test_a_first_message_is_judged_without_its_address() -> None:
     assert detect("my email is juan.perez@gmail.es and I cannot log in") == "en"
     assert detect("voici mon adresse : jean.dupont@example.com") == "fr"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Est-ce qu'imageko est en panne en ce moment ?", "fr"),  # lingua: French 0.29 alone
+        ("¿imageko está caído ahora mismo?", "es"),
+    ],
+)
+def test_a_plain_question_naming_us_is_in_its_own_language(text: str, lang: str) -> None:
+    assert detect(text) == lang

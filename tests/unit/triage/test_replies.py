@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.triage.replies import asks_for_person, did_not_help, is_closing, says_yes, wants_to_stop
+from bot.triage.replies import (
+    asks_for_person,
+    did_not_help,
+    is_closing,
+    says_yes,
+    still_needs_people,
+    wants_to_stop,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +115,24 @@ def test_a_new_question_is_not_a_complaint_about_the_answer(text: str, lang: str
 )
 def test_indirect_requests_for_a_person(text: str, lang: str) -> None:
     assert asks_for_person(text, lang)
+
+
+@pytest.mark.parametrize("text", ["para, déjalo", "stop, laissez tomber", "cancel, never mind"])
+def test_several_stops_in_a_row_are_a_stop(text: str) -> None:
+    assert wants_to_stop(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        ("Ya lo he leído, quiero apelar la decisión", "es", "prompt_flagged"),
+        ("Ça ne m'aide pas, je veux parler à quelqu'un", "fr", "cancel_subscription"),
+        ("no me ayuda", "es", "password_reset"),
+    ],
+)
+def test_after_an_answer_people_are_still_needed(text: str, lang: str, topic: str) -> None:
+    assert still_needs_people(text, lang, topic)
+
+
+def test_an_appeal_counts_only_where_there_is_a_decision_to_appeal() -> None:
+    assert not still_needs_people("quiero apelar la decisión", "es", "password_reset")
