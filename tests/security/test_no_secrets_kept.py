@@ -29,7 +29,8 @@ import pytest
 from redis import Redis
 
 from tests.conftest import SmtpSink
-from tests.e2e.conftest import SECRET_KEY, RestChat, RunningDesk, start_chat
+from tests.e2e.conftest import RestChat, RunningDesk, start_chat
+from tests.e2e.desk import SECRET_KEY
 from tests.e2e.test_webchat import _open as open_tab
 from tests.fakes import telegram_api as tg
 from tests.fakes.threaded import served
