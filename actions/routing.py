@@ -57,14 +57,15 @@ def _label(intent: str, lang: str) -> str:
     return labels.get(lang) or labels.get("en") or intent
 
 
-def _handoff(decision: RoutingDecision, tracker: Tracker) -> list[EventType]:
-    """Technical topics get the pro-tips questions first (policy §10), then the hand-over."""
+def _handoff(decision: RoutingDecision, tracker: Tracker, details: bool = True) -> list[EventType]:
+    """Technical topics get the pro-tips questions first (policy §10), then the hand-over;
+    not when `details` is False (the customer asked for a person outright)."""
     events: list[EventType] = [
         SlotSet("routing", decision.as_dict()),
         SlotSet("awaiting_feedback", False),
         SlotSet("offered_person", False),
     ]
-    if decision.topic in TECHNICAL and not tracker.get_slot("tech_details"):
+    if details and decision.topic in TECHNICAL and not tracker.get_slot("tech_details"):
         return [*events, FollowupAction("tech_details_form")]
     return [*events, FollowupAction("action_handoff_next")]
 
@@ -96,7 +97,8 @@ class ActionRoute(Action):  # type: ignore[misc]
             topic = str(pending.get("topic") or "human_request")
             if intent == "deny" or replies.still_needs_people(text, lang, topic):
                 summary = str(pending.get("summary") or text)
-                return _handoff(route(topic, 1.0, summary, lang, plan, handoff=True), tracker)
+                asked = route(topic, 1.0, summary, lang, plan, handoff=True)
+                return _handoff(asked, tracker, details=not replies.asks_for_person(text, lang))
 
         # Embedding for the help centre is CPU work: keep the hub's event loop free.
         outcome = await asyncio.to_thread(

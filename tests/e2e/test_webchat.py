@@ -13,6 +13,7 @@ import pytest
 import socketio
 
 from bot.security.identity import sign
+from channels.base.markup import to_html
 from tests.e2e.conftest import greeting
 from tests.e2e.desk import SECRET_KEY, RunningDesk
 
@@ -86,7 +87,7 @@ async def test_two_tabs_of_one_session_see_the_same_conversation(desk: RunningDe
         assert first.texts() == second.texts() == [greeting("en")]
         assert first.events["bot_uttered"][0] == {
             "text": greeting("en"),
-            "metadata": {"sender": "bot"},
+            "metadata": {"sender": "bot", "html": to_html(greeting("en"), breaks=True)},
         }
         # The conversation is the session: its history is there for a reload.
         url = f"{desk.url}/api/v1/conversations/{first.session}/messages"
@@ -114,16 +115,16 @@ async def test_a_person_takes_over_in_the_widget(desk: RunningDesk) -> None:
             assert (await http.post(f"{url}/claim")).status_code == 200
             reply = await http.post(f"{url}/reply", json={"text": "Hi! Léa here."})
         assert reply.status_code == 200, reply.text
-        joined = {
-            "text": "Léa from the support team joined the conversation.",
-            "metadata": {"sender": "system"},
-        }
-        said = {"text": "Hi! Léa here.", "metadata": {"sender": "agent"}}
+        joined = ("Léa from the support team joined the conversation.", "system")
+        said = ("Hi! Léa here.", "agent")
+
+        def heard() -> list[tuple[str, str]]:
+            return [(e["text"], e["metadata"]["sender"]) for e in tab.events["bot_uttered"]]
+
         async with asyncio.timeout(WAIT_S):
-            while said not in tab.events["bot_uttered"]:
+            while said not in heard():
                 await tab.wait("bot_uttered", len(tab.events["bot_uttered"]) + 1)
-        events = tab.events["bot_uttered"]
-        assert events.index(joined) < events.index(said)
+        assert heard().index(joined) < heard().index(said)
     finally:
         await tab.client.disconnect()
 

@@ -129,7 +129,7 @@ async def test_a_whole_ticket_life_over_http(
     assert [line["html"] for line in detail["transcript"]] == [
         None,
         None,
-        "<p>Léa from support joined the conversation.</p>\n",
+        "<p>Léa from the support team joined the conversation.</p>\n",
         "<p>Hi, Léa here.</p>\n",
     ]
     assert [m["html"] for m in history.json()][-1] == "<p>Hi, Léa here.</p>\n"

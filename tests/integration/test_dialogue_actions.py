@@ -54,7 +54,17 @@ async def test_a_new_question_after_an_answer_is_routed_afresh(client: httpx.Asy
     slots = {"lang": "en", "awaiting_feedback": True, "routing": pending}
     result = await run(client, "action_route", "password_reset", "I forgot my password", slots)
     assert slots_set(result)["routing"]["topic"] == "password_reset"
-    assert said(result)[0] == "utter_kb_answer"
+    assert "/help/en/password-reset" in result["responses"][0]["text"]  # the answer's link
+
+
+async def test_a_person_asked_for_after_an_answer_gets_one_at_once_with_the_topic(
+    client: httpx.AsyncClient,
+) -> None:
+    pending = {"topic": "download_hires", "summary": "how do I download in 4K"}
+    slots = {"lang": "en", "awaiting_feedback": True, "routing": pending}
+    result = await run(client, "action_route", "human_request", "I want to talk to a human", slots)
+    assert slots_set(result)["routing"]["topic"] == "download_hires"
+    assert followups(result) == ["action_handoff_next"]  # no pro-tips questions first
 
 
 @pytest.mark.parametrize(("text", "lang"), [("cool ty", "en"), ("vale, gracias", "es")])
