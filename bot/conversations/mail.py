@@ -35,6 +35,7 @@ from bot.db.models import (
 )
 from bot.errors import AssistantUnavailable
 from bot.kb import service as kb
+from bot.kb.reply import compose as compose_answer
 from bot.language.detect import detect
 from bot.rasa.client import RasaClient
 from bot.security.images import NotAnImage, clean_image
@@ -180,10 +181,11 @@ class MailIntake:
         if outcome.kind is Kind.SMALLTALK and not answered_before:
             return Received(conversation_id, "quiet")  # a "thanks!" needs no ticket
         if outcome.kind is Kind.ANSWER and outcome.kb is not None and not answered_before:
-            hit = outcome.kb.hits[0]
-            link = self._public_url + hit.url
+            # The same answer as in the chat (short answer, then the article's link); the
+            # email renderer makes its plain and HTML parts from this Markdown.
+            answer = compose_answer(outcome.kb.hits[0], self._public_url)
             footer = _DIDNT_HELP.get(lang, _DIDNT_HELP["en"])
-            body = f"{hit.title}\n\n{hit.snippet}\n\n{link}\n\n{footer}"
+            body = f"{answer}\n\n{footer}"
             await self._reply(conversation_id, parsed, body, lang, queue, kind="answer")
             return Received(conversation_id, "answered")
         # Everything else, and any reply to an answer, goes to people: the address names the
