@@ -410,7 +410,9 @@ def test_a_clear_question_by_email_is_answered_and_a_reply_brings_a_person(
     text = answer.get_body(("plain",)).get_content()
     assert "/help/en/download-hires" in text
     assert "reply to this email" in text
-    assert "**" not in text and "](" not in text  # the chat's Markdown, as plain text
+    # The chat's Markdown, as plain text.
+    assert "**" not in text
+    assert "](" not in text
     page = answer.get_body(("html",)).get_content()
     assert re.search(r'<a href="[^"]*/help/en/download-hires', page), page
     assert "IMG-" not in str(answer["Subject"])  # answered, no ticket
