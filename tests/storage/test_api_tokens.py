@@ -16,7 +16,8 @@ from bot.errors import Conflict, InvalidField, NotFound
 from bot.staff.accounts import Accounts, Permission, Role
 from bot.staff.people import People
 from bot.staff.tokens import ApiTokens
-from tests.storage.test_tickets import WEDNESDAY_10, Clock
+from tests.clock import Clock
+from tests.storage.test_tickets import WEDNESDAY_10
 
 PASSWORD = "correct horse battery"
 

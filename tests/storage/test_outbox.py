@@ -12,16 +12,9 @@ from bot.conversations.outbox import MAX_ATTEMPTS, Outbox, backoff
 from bot.db import session_factory
 from bot.db.models import Conversation, Direction, Message, MessageStatus, OutboxItem
 from channels.base.errors import PlatformError
+from tests.clock import Clock
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -69,7 +62,7 @@ def test_backoff_doubles_up_to_an_hour() -> None:
 
 async def test_sent_once(engine: AsyncEngine) -> None:
     message_id = await _queue(engine)
-    channel, clock = Channel(), Clock()
+    channel, clock = Channel(), Clock(NOW)
     outbox = Outbox(session_factory(engine), {"email": channel.send}, clock)
     clock.now += timedelta(seconds=1)
     assert await outbox.run_once() == 1
@@ -80,7 +73,7 @@ async def test_sent_once(engine: AsyncEngine) -> None:
 
 async def test_an_outage_is_retried_with_backoff(engine: AsyncEngine) -> None:
     message_id = await _queue(engine)
-    channel, clock = Channel(down=True), Clock()
+    channel, clock = Channel(down=True), Clock(NOW)
     outbox = Outbox(session_factory(engine), {"email": channel.send}, clock)
     clock.now += timedelta(seconds=1)
     assert await outbox.run_once() == 0
@@ -97,7 +90,7 @@ async def test_an_outage_is_retried_with_backoff(engine: AsyncEngine) -> None:
 
 async def test_gives_up_after_the_last_attempt_and_says_why(engine: AsyncEngine) -> None:
     message_id = await _queue(engine)
-    channel, clock = Channel(down=True), Clock()
+    channel, clock = Channel(down=True), Clock(NOW)
     outbox = Outbox(session_factory(engine), {"email": channel.send}, clock)
     for _ in range(MAX_ATTEMPTS + 2):
         clock.now += timedelta(hours=2)
@@ -145,7 +138,7 @@ async def _items(engine: AsyncEngine) -> list[OutboxItem]:
 async def test_a_chat_reply_goes_out_at_once_and_a_rate_limit_waits_as_asked(
     engine: AsyncEngine,
 ) -> None:
-    clock = Clock()
+    clock = Clock(NOW)
     platform = Platform(errors=[PlatformError("slow down", status=429, retry_after=3)])
     outbox = Outbox(session_factory(engine), {"telegram": platform.send}, clock)
     assert await outbox.push("telegram", "telegram:1", "first") is False  # rate-limited
@@ -165,7 +158,7 @@ async def test_a_refusal_that_retrying_cannot_fix_is_given_up_at_once(
     engine: AsyncEngine,
 ) -> None:
     platform = Platform(errors=[PlatformError("bot was blocked by the user", status=403)])
-    outbox = Outbox(session_factory(engine), {"telegram": platform.send}, Clock())
+    outbox = Outbox(session_factory(engine), {"telegram": platform.send}, Clock(NOW))
     assert await outbox.push("telegram", "telegram:1", "hello") is False
     (item,) = await _items(engine)
     assert (item.attempts, item.next_attempt_at, item.sent_at) == (1, None, None)

@@ -15,7 +15,8 @@ from bot.errors import Conflict, InvalidField, NotFound, Unauthorized
 from bot.staff.accounts import Accounts, Role
 from bot.staff.people import People
 from bot.tickets.service import TicketService
-from tests.storage.test_tickets import WEDNESDAY_10, Clock
+from tests.clock import Clock
+from tests.storage.test_tickets import WEDNESDAY_10
 
 PASSWORD = "correct horse battery"
 

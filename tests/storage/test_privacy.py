@@ -43,6 +43,7 @@ from bot.triage.routing import route
 from bot.verification.codes import totp
 from bot.verification.service import VerificationService
 from channels.base import InboundMessage, OutboundMessage
+from tests.clock import Clock
 from tests.conftest import SmtpSink
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
@@ -61,14 +62,6 @@ ANA_SAID = ["Hola, soy Ana Free y tengo una duda", "¡Hola Ana!"]
 STRANGER_SAID = "let me in, I know the email"
 NOTE = "Paul sounded upset; he called twice about the invoice"
 AGENT_REPLY = "Bonjour Paul, c'est Sam. Je m'en occupe."
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -162,7 +155,7 @@ async def _populate(engine: AsyncEngine, smtp: SmtpSink, var: Path) -> Desk:
     ana_opened = await tickets.open_from_handoff(
         "web-ana", ana_decision, channel="webchat", lang="es", plan="free", customer_id=ana
     )
-    clock = Clock()
+    clock = Clock(NOW)
     privacy = PrivacyRequests(
         sessions,
         mailer.send,

@@ -4,7 +4,6 @@ between hubs, forgets what failed, and is pruned after the retention window."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,16 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.conversations.replays import PRUNE_EVERY, RETENTION, DeliveryLog
 from bot.db import create_engine, session_factory
 from bot.db.models import SeenDelivery
+from tests.clock import Clock
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def _rows(engine: AsyncEngine) -> int:
@@ -37,12 +29,12 @@ async def _rows(engine: AsyncEngine) -> int:
 async def test_a_delivery_is_new_once_even_after_redis_is_flushed(
     engine: AsyncEngine, redis: Redis
 ) -> None:
-    log = DeliveryLog(session_factory(engine), redis, Clock())
+    log = DeliveryLog(session_factory(engine), redis, Clock(NOW))
     assert await log.seen("telegram:41") is False
     assert await log.seen("telegram:41") is True  # Redis answers
     await redis.flushdb()
     assert await log.seen("telegram:41") is True  # the database does
-    restarted = DeliveryLog(session_factory(engine), None, Clock())  # another hub, no Redis
+    restarted = DeliveryLog(session_factory(engine), None, Clock(NOW))  # another hub, no Redis
     assert await restarted.seen("telegram:41") is True
     assert await restarted.seen("messenger:m_41") is False  # ids are per channel
 
@@ -50,13 +42,13 @@ async def test_a_delivery_is_new_once_even_after_redis_is_flushed(
 async def test_two_hubs_taking_the_same_delivery_at_once_process_it_once(
     engine: AsyncEngine,
 ) -> None:
-    hubs = [DeliveryLog(session_factory(engine), None, Clock()) for _ in range(4)]
+    hubs = [DeliveryLog(session_factory(engine), None, Clock(NOW)) for _ in range(4)]
     answers = await asyncio.gather(*(hub.seen("twitter:1859999999999999999") for hub in hubs))
     assert sorted(answers) == [False, True, True, True]
 
 
 async def test_a_forgotten_delivery_is_processed_again(engine: AsyncEngine, redis: Redis) -> None:
-    log = DeliveryLog(session_factory(engine), redis, Clock())
+    log = DeliveryLog(session_factory(engine), redis, Clock(NOW))
     assert await log.seen("slack:T1:D1:1.000001") is False
     await log.forget("slack:T1:D1:1.000001")  # handling failed before the message was stored
     assert await redis.exists("seen:slack:T1:D1:1.000001") == 0
@@ -65,7 +57,7 @@ async def test_a_forgotten_delivery_is_processed_again(engine: AsyncEngine, redi
 
 
 async def test_ids_are_pruned_after_the_retention_window(engine: AsyncEngine) -> None:
-    clock = Clock()
+    clock = Clock(NOW)
     log = DeliveryLog(session_factory(engine), None, clock)
     await log.seen("telegram:1")
     clock.now = NOW + RETENTION - timedelta(minutes=1)
@@ -86,7 +78,7 @@ async def test_a_delivery_the_database_did_not_record_is_not_seen_by_redis(
     """The database is down (here: not migrated): the webhook fails, the platform retries, and
     the retry must not be dropped by the Redis half of a record that never happened."""
     broken = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    log = DeliveryLog(session_factory(broken), redis, Clock())
+    log = DeliveryLog(session_factory(broken), redis, Clock(NOW))
     with pytest.raises(OperationalError):
         await log.seen("telegram:77")
     assert await redis.exists("seen:telegram:77") == 0

@@ -29,18 +29,11 @@ from bot.tickets.monitor import SlaMonitor
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.clock import Clock
 from tests.conftest import SmtpSink
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 SLACK_TOKEN = "xoxb-test-token"
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -93,7 +86,7 @@ async def test_breach_alerts_once_and_reaches_slack_and_email(
     fake, slack_url = slack
     sessions = session_factory(engine)
     await seed_demo(sessions)
-    clock = Clock()
+    clock = Clock(START)
     tickets = TicketService(sessions, Deliveries(), clock)
     store = ConversationStore(sessions)
     urgent = await _ticket(tickets, store, "b1", "payment_fraud")  # breach after 12 h
@@ -136,7 +129,7 @@ async def test_an_unreachable_destination_keeps_the_alert_for_the_next_round(
     fake, slack_url = slack
     fake.down = True
     sessions = session_factory(engine)
-    clock = Clock()
+    clock = Clock(START)
     tickets = TicketService(sessions, Deliveries(), clock)
     await _ticket(tickets, ConversationStore(sessions), "d1", "account_hacked")
     client = AsyncWebClient(token=SLACK_TOKEN, base_url=slack_url, retry_handlers=[])
@@ -164,7 +157,7 @@ async def test_complaint_resolution_deadline_and_closing_resolved_tickets(
 ) -> None:
     sessions = session_factory(engine)
     await seed_demo(sessions)
-    clock = Clock()
+    clock = Clock(START)
     tickets = TicketService(sessions, Deliveries(), clock)
     store = ConversationStore(sessions)
     complaint = await _ticket(tickets, store, "k1", "complaint")

@@ -13,7 +13,8 @@ from bot.db.models import Agent, ConsoleSession
 from bot.errors import Conflict, InvalidField, NotFound, Unauthorized
 from bot.runtime.demo import seed_demo, seed_install
 from bot.staff.accounts import Accounts, Role, token_id
-from tests.storage.test_tickets import WEDNESDAY_10, Clock
+from tests.clock import Clock
+from tests.storage.test_tickets import WEDNESDAY_10
 
 PASSWORD = "correct horse battery"
 

@@ -18,7 +18,8 @@ from bot.runtime.demo import seed_demo
 from bot.tickets.service import TicketService
 from bot.tickets.views import Filters
 from channels.base import OutboundMessage
-from tests.storage.test_tickets import WEDNESDAY_10, Clock, Desk
+from tests.clock import Clock
+from tests.storage.test_tickets import WEDNESDAY_10, Desk
 
 
 class Views(Desk):

@@ -22,17 +22,10 @@ from bot.tickets.base import ticket_id_of, ticket_number
 from bot.tickets.service import TicketService
 from bot.triage.routing import route
 from channels.base import InboundMessage, OutboundMessage
+from tests.clock import Clock
 
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # business hours
 SATURDAY_10 = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

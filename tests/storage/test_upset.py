@@ -20,16 +20,9 @@ from bot.tickets.service import TicketService
 from bot.triage.policy import UPSET_TAG
 from bot.triage.routing import route
 from channels.base import InboundMessage
+from tests.clock import Clock
 
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = WEDNESDAY_10
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -71,7 +64,7 @@ class Desk:
 async def desk(engine: AsyncEngine) -> Desk:
     sessions = session_factory(engine)
     await seed_demo(sessions)
-    clock = Clock()
+    clock = Clock(WEDNESDAY_10)
     tickets = TicketService(sessions, Deliveries(), clock)
     return Desk(sessions, ConversationStore(sessions), tickets, clock)
 

@@ -5,7 +5,6 @@ limited code mails per address, and nothing revealed about accounts that do not 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from bot.runtime.demo import seed_demo
 from bot.triage import policy
 from bot.verification.codes import totp
 from bot.verification.service import Check, Outcome, VerificationService
+from tests.clock import Clock
 from tests.conftest import SmtpSink
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -27,19 +27,11 @@ PAUL = "paul.premium@example.com"  # demo account with an authenticator
 PAUL_TOTP = "JBSWY3DPEHPK3PXP"
 
 
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 async def service(engine: AsyncEngine, smtp_sink: SmtpSink) -> tuple[VerificationService, Clock]:
     sessions = session_factory(engine)
     await seed_demo(sessions)
-    clock = Clock()
+    clock = Clock(NOW)
     mailer = Mailer("127.0.0.1", smtp_sink.port, "no-reply@imageko.com")
     return VerificationService(sessions, mailer.send, b"test-key", clock), clock
 
@@ -120,7 +112,7 @@ async def test_a_mail_outage_does_not_break_the_conversation(engine: AsyncEngine
     async def down(to: str, subject: str, text: str) -> None:
         raise ConnectionRefusedError("smtp down")
 
-    verifier = VerificationService(sessions, down, b"k", Clock())
+    verifier = VerificationService(sessions, down, b"k", Clock(NOW))
     await verifier.start("c6", PAUL, "en")  # logged; the authenticator still works
     assert (await verifier.check("c6", totp(PAUL_TOTP, NOW))).outcome is Outcome.VERIFIED
 
